@@ -1,0 +1,62 @@
+"""The `clearinghouse` command: each area contributes a command group; this file wires them."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from clearinghouse.errors import ClearinghouseError
+
+app = typer.Typer(
+    name="clearinghouse",
+    help="AI-era cyber defence: a vulnerability clearinghouse and voluntary model review.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+) -> None:
+    """Migrate the database (CLEARINGHOUSE_DATABASE_URL) to the current schema."""
+    from clearinghouse.storage import Database, upgrade
+    from clearinghouse.storage.migrate import current_revision
+    from clearinghouse.settings import get_settings
+
+    db = Database(get_settings().database_url)
+    upgrade(db, revision)
+    typer.echo(f"database at revision {current_revision(db)}")
+
+
+def _register_area_commands() -> None:
+    """Each area owns its commands in `<area>/cli.py`; absent ones are simply not offered."""
+    from importlib import import_module
+
+    for module_name in (
+        "clearinghouse.identity.cli",
+        "clearinghouse.audit.cli",
+        "clearinghouse.intake.cli",
+        "clearinghouse.vulnerabilities.cli",
+        "clearinghouse.api.cli",
+    ):
+        module = import_module(module_name)
+        module.register(app)
+
+
+_register_area_commands()
+
+
+def main() -> None:
+    try:
+        app()
+    except ClearinghouseError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
