@@ -64,12 +64,13 @@ def postgres_url() -> Iterator[str]:
 
 
 def _reset_postgres(database: Database) -> None:
-    tables = ", ".join(
-        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "audit_chain_head"
-    )
+    # The rows the first migration seeds (chain head, id blocks) are reset, not removed.
+    seeded = {"audit_chain_head", "id_blocks"}
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in seeded)
     with database.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+        conn.execute(text("UPDATE id_blocks SET next_id = 1"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

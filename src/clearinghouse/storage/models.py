@@ -3,6 +3,7 @@
 from clearinghouse.audit.models import AuditChainHead, AuditEvent
 from clearinghouse.identity.models import ApiToken, Organisation, User, WebSession
 from clearinghouse.storage.base import Base
+from clearinghouse.storage.ids import IdBlock
 from clearinghouse.vulnerabilities.models import (
     AffectedPackage,
     AliasGroup,
@@ -20,6 +21,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "IdBlock",
     "KevEntry",
     "Organisation",
     "User",

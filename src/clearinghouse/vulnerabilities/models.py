@@ -15,7 +15,8 @@ class AliasGroup(Base):
 
     __tablename__ = "alias_groups"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Handed out in blocks by storage.ids.allocate_ids, so bulk inserts need no RETURNING.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -24,7 +25,7 @@ class AliasLink(Base):
 
     __tablename__ = "alias_links"
 
-    alias: Mapped[str] = mapped_column(String(128), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(255), primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("alias_groups.id"), index=True)
 
 
@@ -34,8 +35,9 @@ class Vulnerability(Base):
     __tablename__ = "vulnerabilities"
     __table_args__ = (Index("ix_vulnerabilities_modified", "modified"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    osv_id: Mapped[str] = mapped_column(String(128), unique=True)
+    # Handed out in blocks by storage.ids.allocate_ids, so bulk inserts need no RETURNING.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    osv_id: Mapped[str] = mapped_column(String(255), unique=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("alias_groups.id"), index=True)
     modified: Mapped[datetime] = mapped_column(UTCDateTime)
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -73,7 +75,7 @@ class AffectedPackage(Base):
     """One (ecosystem, package) a record names, for search; ranges stay in the document."""
 
     __tablename__ = "affected_packages"
-    __table_args__ = (Index("ix_affected_packages_eco_name", "ecosystem", "name"),)
+    __table_args__ = (Index("ix_affected_packages_eco_key", "ecosystem", "name_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     vulnerability_id: Mapped[int] = mapped_column(
@@ -81,6 +83,8 @@ class AffectedPackage(Base):
     )
     ecosystem: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(400))
+    # The name as the ecosystem compares it (PyPI: PEP 503; others: lower case), for search.
+    name_key: Mapped[str] = mapped_column(String(400))
     purl: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

@@ -1,0 +1,52 @@
+"""Bulk inserts on intake's hot path, straight through the DBAPI's executemany.
+
+Measured on this project's 2-core machine, 1,000-row batches into `vulnerabilities` on
+SQLite: SQLAlchemy's ORM bulk insert 200 us/row, Core `insert()` 99 us/row, the driver's
+own executemany 45 us/row. Intake's target (5,000 records/s with parsing on the other
+core) needs the last. The statement is still parameterised (values never enter the
+SQL text); what SQLAlchemy's type layer would do to values is done here, and only for
+the types these tables use: aware datetimes in SQLAlchemy's SQLite storage format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # SQLAlchemy's SQLite DATETIME storage: 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC here.
+        # (isoformat, not strftime: strftime does not pad years below 1000, and OSV
+        # records do carry 0001-01-01.)
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
+
+
+class BulkInsert:
+    """`INSERT INTO table (columns) VALUES (...)`, executed for many rows of tuples."""
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        unknown = set(columns) - set(table.columns.keys())
+        if unknown:
+            raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
+        self.table = table
+        self.columns = tuple(columns)
+
+    def __call__(self, session: Session, rows: Iterable[Sequence[Any]]) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join([placeholder] * len(self.columns))})"
+        )
+        if dialect.name == "sqlite":
+            rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+        else:
+            rows = [tuple(row) for row in rows]
+        if rows:
+            connection.exec_driver_sql(sql, rows)
