@@ -80,7 +80,9 @@ def main() -> None:
         try:
             for label in ("first run (empty database)", "second run (all unchanged)"):
                 result = _run(url, args.corpus)
-                records = sum(int(result[k]) for k in ("added", "updated", "unchanged", "withdrawn", "stale"))
+                records = sum(
+                    int(result[k]) for k in ("added", "updated", "unchanged", "withdrawn", "stale")
+                )
                 print(
                     f"{args.db:10s} {label:28s} {records:>9,} records  {result['seconds']:>8} s  "
                     f"{result['records_per_second']:>7,} records/s  rejected {result['rejected']}  "

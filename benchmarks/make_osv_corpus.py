@@ -29,8 +29,14 @@ PER_ARCHIVE = 10_000
 
 def load_real_records(data: Path) -> list[dict[str, Any]]:
     """The real records, read with the project's own readers (YAML timestamps kept exact)."""
-    records = [load_osv_yaml(p.read_bytes(), source=str(p)) for p in sorted((data / "osv" / "pypi").rglob("*.yaml"))]
-    records += [load_osv_json(p.read_bytes(), source=str(p)) for p in sorted((data / "osv" / "go").glob("*.json"))]
+    records = [
+        load_osv_yaml(p.read_bytes(), source=str(p))
+        for p in sorted((data / "osv" / "pypi").rglob("*.yaml"))
+    ]
+    records += [
+        load_osv_json(p.read_bytes(), source=str(p))
+        for p in sorted((data / "osv" / "go").glob("*.json"))
+    ]
     return records
 
 

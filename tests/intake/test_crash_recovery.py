@@ -27,9 +27,18 @@ RECORDS = 30_000
 def corpus(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     out = tmp_path_factory.mktemp("corpus")
     subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "make_osv_corpus.py"), "--records", str(RECORDS),
-         "--out", str(out), "--data", str(shared_data)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "make_osv_corpus.py"),
+            "--records",
+            str(RECORDS),
+            "--out",
+            str(out),
+            "--data",
+            str(shared_data),
+        ],
+        check=True,
+        capture_output=True,
     )
     return out
 
@@ -78,11 +87,22 @@ def test_sigkill_mid_ingest_then_rerun_leaves_a_complete_consistent_store(
         }
         links = set(session.scalars(select(AliasLink.alias)))
         for row in session.execute(
-            select(Vulnerability.id, Vulnerability.osv_id, Vulnerability.document, Vulnerability.content_hash)
+            select(
+                Vulnerability.id,
+                Vulnerability.osv_id,
+                Vulnerability.document,
+                Vulnerability.content_hash,
+            )
         ):
             document = orjson.loads(row.document)
             assert hashlib.sha256(dump_osv(document)).hexdigest() == row.content_hash
-            expected = len({(a["package"]["ecosystem"], a["package"]["name"]) for a in document.get("affected") or () if a.get("package")})
+            expected = len(
+                {
+                    (a["package"]["ecosystem"], a["package"]["name"])
+                    for a in document.get("affected") or ()
+                    if a.get("package")
+                }
+            )
             assert packages.get(row.id, 0) == expected, row.osv_id
             assert row.osv_id in links
             assert set(document.get("aliases") or ()) <= links

@@ -116,7 +116,9 @@ def test_kev_marks_the_matching_records_known_exploited(
             assert str(group.kev.due_date) == entry["dueDate"]
             assert str(group.kev.date_added) == entry["dateAdded"]
         page = search_vulnerabilities(session, local_operator(), kev=True, per_page=200)
-        assert {item.osv_id for item in page.items} >= {orjson.loads(p.read_bytes())["id"] for p in hits}
+        assert {item.osv_id for item in page.items} >= {
+            orjson.loads(p.read_bytes())["id"] for p in hits
+        }
         assert all(item.known_exploited for item in page.items)
         assert session.scalar(select(func.count()).select_from(KevEntry)) == len(kev_ids)
 

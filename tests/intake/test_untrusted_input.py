@@ -34,7 +34,9 @@ def _only_rejection(summary) -> str:
     return summary.rejections[0].reason
 
 
-def test_truncated_json(db: Database, settings: Settings, tmp_path: Path, real_record: dict) -> None:
+def test_truncated_json(
+    db: Database, settings: Settings, tmp_path: Path, real_record: dict
+) -> None:
     path = tmp_path / "GO-2024-0001.json"
     path.write_bytes(orjson.dumps(real_record)[:-40])
     reason = _only_rejection(ingest_paths(db, [path], settings=settings, workers=0))
@@ -44,10 +46,20 @@ def test_truncated_json(db: Database, settings: Settings, tmp_path: Path, real_r
 
 @pytest.mark.parametrize(
     ("field", "value", "path"),
-    [("aliases", 5, "$.aliases"), ("modified", 17, "$.modified"), ("affected", {"a": 1}, "$.affected")],
+    [
+        ("aliases", 5, "$.aliases"),
+        ("modified", 17, "$.modified"),
+        ("affected", {"a": 1}, "$.affected"),
+    ],
 )
 def test_wrong_types_name_the_json_path(
-    db: Database, settings: Settings, tmp_path: Path, real_record: dict, field: str, value: object, path: str
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    real_record: dict,
+    field: str,
+    value: object,
+    path: str,
 ) -> None:
     real_record[field] = value
     file = tmp_path / "record.json"
@@ -73,11 +85,13 @@ def test_a_zip_bomb_is_refused_without_inflating_it(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     bomb = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("GO-2024-9999.json", "w", force_zip64=True) as member:
-            chunk = b"\0" * (1024 * 1024)
-            for _ in range(200):  # 200 MiB of zeros, a few hundred KiB compressed
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("GO-2024-9999.json", "w", force_zip64=True) as member,
+    ):
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(200):  # 200 MiB of zeros, a few hundred KiB compressed
+            member.write(chunk)
     assert bomb.stat().st_size < 2 * 1024 * 1024
     reason = _only_rejection(ingest_paths(db, [bomb], settings=settings, workers=0))
     assert "zip bomb" in reason or "limit" in reason
@@ -136,8 +150,12 @@ def test_a_missing_path_is_a_clear_error(db: Database, settings: Settings, tmp_p
         ingest_paths(db, [tmp_path / "nowhere"], settings=settings, workers=0)
 
 
-def test_yaml_with_a_python_tag_is_refused(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_yaml_with_a_python_tag_is_refused(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "PYSEC-2099-1.yaml"
-    path.write_text("id: !!python/object/apply:os.system ['echo pwned']\nmodified: 2024-01-01T00:00:00Z\n")
+    path.write_text(
+        "id: !!python/object/apply:os.system ['echo pwned']\nmodified: 2024-01-01T00:00:00Z\n"
+    )
     _only_rejection(ingest_paths(db, [path], settings=settings, workers=0))
     _nothing_written(db)

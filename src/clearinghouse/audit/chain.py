@@ -79,7 +79,7 @@ def append(
         select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
     ).scalar_one()
     occurred_at = utcnow()
-    fields = {
+    fields: dict[str, Any] = {
         "seq": head.seq + 1,
         "occurred_at": occurred_at,
         "actor": actor,

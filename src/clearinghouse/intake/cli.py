@@ -38,7 +38,8 @@ def _count_units(paths: list[Path]) -> int | None:
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or .zip archives")],
     format: Annotated[
-        Format | None, typer.Option("--format", "-f", help="Skip detection: read every file as this")
+        Format | None,
+        typer.Option("--format", "-f", help="Skip detection: read every file as this"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
     strict: Annotated[
@@ -90,19 +91,24 @@ def _print_summary(result: dict[str, object]) -> None:
     table = Table(title="ingest summary", show_header=True)
     for column in ("added", "updated", "unchanged", "withdrawn", "rejected"):
         table.add_column(column, justify="right")
-    table.add_row(*(str(result[c]) for c in ("added", "updated", "unchanged", "withdrawn", "rejected")))
+    table.add_row(
+        *(str(result[c]) for c in ("added", "updated", "unchanged", "withdrawn", "rejected"))
+    )
     console.print(table)
     kev = result["kev"]
     assert isinstance(kev, dict)
     console.print(
-        f"KEV entries: {kev['added']} added, {kev['updated']} updated, {kev['unchanged']} unchanged; "
-        f"{result['stale']} stale copies kept out; {result['skipped_files']} files held no record; "
-        f"{result['files']} files in {result['seconds']} s ({result['records_per_second']} records/s)"
+        f"KEV entries: {kev['added']} added, {kev['updated']} updated, "
+        f"{kev['unchanged']} unchanged; {result['stale']} stale copies kept out; "
+        f"{result['skipped_files']} files held no record; {result['files']} files in "
+        f"{result['seconds']} s ({result['records_per_second']} records/s)"
     )
     rejections = result["rejections"]
     assert isinstance(rejections, list)
     for rejection in rejections[:REJECTIONS_SHOWN]:
-        console.print(f"[red]rejected[/red] {rejection['source']}: {rejection['reason']}", highlight=False)
+        console.print(
+            f"[red]rejected[/red] {rejection['source']}: {rejection['reason']}", highlight=False
+        )
     hidden = int(str(result["rejected"])) - min(len(rejections), REJECTIONS_SHOWN)
     if hidden > 0:
         console.print(f"... and {hidden} more rejections (see --json)")

@@ -139,7 +139,7 @@ def _kev_catalog(data: bytes, source_file: str) -> list[Parsed]:
     catalog, errors = kev_entry_errors(data, source=source_file)
     entries = []
     for entry in catalog.entries:
-        fields = {
+        fields: dict[str, Any] = {
             "cve_id": entry.cve_id,
             "vendor_project": entry.vendor_project,
             "product": entry.product,

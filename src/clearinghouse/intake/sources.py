@@ -92,8 +92,10 @@ def _iter_zip(path: Path, limits: Limits) -> Iterator[Unit | Refusal]:
                     f"{limits.member_bytes}-byte limit",
                 )
                 continue
-            if info.compress_size and info.file_size > 1024 * 1024 and (
-                info.file_size / info.compress_size > limits.archive_ratio
+            if (
+                info.compress_size
+                and info.file_size > 1024 * 1024
+                and (info.file_size / info.compress_size > limits.archive_ratio)
             ):
                 yield Refusal(
                     source,
@@ -143,6 +145,9 @@ def iter_units(paths: list[Path], limits: Limits) -> Iterator[Unit | Refusal]:
         if not path.exists():
             raise InputNotFound(f"{path}: no such file or folder")
     for path in paths:
+        # A path named on the command line is followed if it is a link; links found
+        # inside folders and archives are not.
+        path = path.resolve()
         if path.is_dir():
             yield from _iter_folder(path, limits)
         else:

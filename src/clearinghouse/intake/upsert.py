@@ -115,7 +115,9 @@ def assign_groups(
         merged = sorted(set(group_ids) - {target})
         if merged:
             session.execute(
-                update(Vulnerability).where(Vulnerability.group_id.in_(merged)).values(group_id=target)
+                update(Vulnerability)
+                .where(Vulnerability.group_id.in_(merged))
+                .values(group_id=target)
             )
             session.execute(
                 update(AliasLink).where(AliasLink.group_id.in_(merged)).values(group_id=target)
@@ -171,14 +173,12 @@ _VULNERABILITY_COLUMNS = (
     "ingested_at",
     "updated_at",
 )
-_insert_vulnerabilities = BulkInsert(
-    Vulnerability.__table__, ("id", *_VULNERABILITY_COLUMNS, "tlp")
-)
+_insert_vulnerabilities = BulkInsert(Vulnerability, ("id", *_VULNERABILITY_COLUMNS, "tlp"))
 _insert_packages = BulkInsert(
-    AffectedPackage.__table__, ("vulnerability_id", "ecosystem", "name", "name_key", "purl")
+    AffectedPackage, ("vulnerability_id", "ecosystem", "name", "name_key", "purl")
 )
-_insert_links = BulkInsert(AliasLink.__table__, ("alias", "group_id"))
-_insert_groups = BulkInsert(AliasGroup.__table__, ("id", "created_at"))
+_insert_links = BulkInsert(AliasLink, ("alias", "group_id"))
+_insert_groups = BulkInsert(AliasGroup, ("id", "created_at"))
 
 
 def write_records(session: Session, records: Sequence[ParsedRecord], *, actor: str) -> BatchResult:
@@ -230,12 +230,14 @@ def write_records(session: Session, records: Sequence[ParsedRecord], *, actor: s
     package_rows: list[tuple[Any, ...]] = []
     if to_add:
         new_ids = allocate_ids(session, "vulnerabilities", len(to_add))
-        rows = []
+        new_rows: list[tuple[Any, ...]] = []
         for record, group_id, vulnerability_id in zip(to_add, group_ids, new_ids, strict=False):
             values = _vulnerability_values(record, group_id, now)
-            rows.append((vulnerability_id, *(values[c] for c in _VULNERABILITY_COLUMNS), "CLEAR"))
+            new_rows.append(
+                (vulnerability_id, *(values[c] for c in _VULNERABILITY_COLUMNS), "CLEAR")
+            )
             package_rows.extend(_package_rows(record, vulnerability_id))
-        _insert_vulnerabilities(session, rows)
+        _insert_vulnerabilities(session, new_rows)
 
     if to_update:
         _keep_history([old.id for _, old in to_update], session, now)
@@ -313,10 +315,11 @@ def write_kev(session: Session, catalog: ParsedKevCatalog, *, actor: str) -> Bat
         )
         stored.update({cve_id: content_hash for cve_id, content_hash in rows})
     now = utcnow()
-    added, updated = [], []
+    added: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for cve_id in cve_ids:
         entry = entries[cve_id]
-        values = {
+        values: dict[str, Any] = {
             "cve_id": cve_id,
             "vendor_project": entry.vendor_project,
             "product": entry.product,

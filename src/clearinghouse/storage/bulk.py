@@ -12,41 +12,57 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import DateTime, Table
 from sqlalchemy.orm import Session
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # SQLAlchemy's SQLite DATETIME storage: 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC here.
-        # (isoformat, not strftime: strftime does not pad years below 1000, and OSV
-        # records do carry 0001-01-01.)
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    return value
+from clearinghouse.storage.base import Base, UTCDateTime
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage: 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC here.
+    # (isoformat, not strftime: strftime does not pad years below 1000, and OSV
+    # records do carry 0001-01-01.)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class BulkInsert:
     """`INSERT INTO table (columns) VALUES (...)`, executed for many rows of tuples."""
 
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+    def __init__(self, model: type[Base], columns: Sequence[str]) -> None:
+        table = cast(Table, model.__table__)
         unknown = set(columns) - set(table.columns.keys())
         if unknown:
             raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
         self.table = table
         self.columns = tuple(columns)
+        # Only the datetime columns need converting for SQLite; other values pass as-is.
+        self._datetime_indexes = tuple(
+            index
+            for index, name in enumerate(self.columns)
+            if isinstance(table.columns[name].type, DateTime | UTCDateTime)
+        )
 
     def __call__(self, session: Session, rows: Iterable[Sequence[Any]]) -> None:
         connection = session.connection()
         dialect = connection.dialect
         placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+        # Table and column names come from our own metadata (checked in __init__), never
+        # from input; every value is a bound parameter.
         sql = (
-            f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+            f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "  # noqa: S608
             f"VALUES ({', '.join([placeholder] * len(self.columns))})"
         )
-        if dialect.name == "sqlite":
-            rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
-        else:
-            rows = [tuple(row) for row in rows]
+        if dialect.name == "sqlite" and self._datetime_indexes:
+            rows = [self._sqlite_row(row) for row in rows]
+        rows = list(rows)
         if rows:
             connection.exec_driver_sql(sql, rows)
+
+    def _sqlite_row(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for index in self._datetime_indexes:
+            if values[index] is not None:
+                values[index] = _sqlite_datetime(values[index])
+        return tuple(values)

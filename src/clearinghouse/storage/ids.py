@@ -28,7 +28,9 @@ def allocate_ids(session: Session, name: str, count: int) -> range:
     if count <= 0:
         return range(0)
     end = session.execute(
-        text("UPDATE id_blocks SET next_id = next_id + :count WHERE name = :name RETURNING next_id"),
+        text(
+            "UPDATE id_blocks SET next_id = next_id + :count WHERE name = :name RETURNING next_id"
+        ),
         {"count": count, "name": name},
     ).scalar_one()
     return range(end - count, end)

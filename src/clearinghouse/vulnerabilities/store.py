@@ -207,14 +207,12 @@ def _record_view(row: Vulnerability, revisions: int) -> RecordView:
     )
 
 
-def _kev_groups() -> Select[tuple[int]]:
+def _kev_groups() -> Select[Any]:
     return select(AliasLink.group_id).join(KevEntry, KevEntry.cve_id == AliasLink.alias)
 
 
 def _package_condition(ecosystem: str | None, package: str | None) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [
-        AffectedPackage.vulnerability_id == Vulnerability.id
-    ]
+    conditions: list[ColumnElement[bool]] = [AffectedPackage.vulnerability_id == Vulnerability.id]
     if ecosystem:
         conditions.append(AffectedPackage.ecosystem == ecosystem)
     if package:
