@@ -1,4 +1,4 @@
-"""Bulk inserts on intake's hot path, straight through the DBAPI's executemany.
+"""Bulk inserts on intake's hot path: the driver's executemany (SQLite), COPY (PostgreSQL).
 
 Measured on this project's 2-core machine, 1,000-row batches into `vulnerabilities` on
 SQLite: SQLAlchemy's ORM bulk insert 200 us/row, Core `insert()` 99 us/row, the driver's
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Table
+from sqlalchemy import Connection, DateTime, Table
 from sqlalchemy.orm import Session
 
 from clearinghouse.storage.base import Base, UTCDateTime
@@ -54,6 +54,9 @@ class BulkInsert:
             f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "  # noqa: S608
             f"VALUES ({', '.join([placeholder] * len(self.columns))})"
         )
+        if dialect.name == "postgresql":
+            self._copy(connection, rows)
+            return
         if dialect.name == "sqlite" and self._datetime_indexes:
             rows = [self._sqlite_row(row) for row in rows]
         rows = list(rows)
@@ -66,3 +69,14 @@ class BulkInsert:
             if values[index] is not None:
                 values[index] = _sqlite_datetime(values[index])
         return tuple(values)
+
+    def _copy(self, connection: Connection, rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL's COPY, through psycopg, in the caller's transaction: several
+        times faster than multi-row INSERT for the same rows, and values travel apart
+        from the statement just as bound parameters do."""
+        # The psycopg connection under SQLAlchemy's, already inside our transaction.
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        statement = f"COPY {self.table.name} ({', '.join(self.columns)}) FROM STDIN"
+        with dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
