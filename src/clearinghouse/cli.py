@@ -27,9 +27,9 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
     """Migrate the database (CLEARINGHOUSE_DATABASE_URL) to the current schema."""
+    from clearinghouse.settings import get_settings
     from clearinghouse.storage import Database, upgrade
     from clearinghouse.storage.migrate import current_revision
-    from clearinghouse.settings import get_settings
 
     db = Database(get_settings().database_url)
     upgrade(db, revision)

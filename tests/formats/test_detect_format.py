@@ -54,3 +54,10 @@ def test_cases(name: str, head: bytes, expected: Format | None) -> None:
 def test_canonical_osv_with_long_details_is_still_osv() -> None:
     doc = {"id": "GHSA-1", "modified": "2024-01-01T00:00:00Z", "details": "x" * 10_000}
     assert detect_format("GHSA-1.json", dump_osv(doc)[:4096]) == Format.osv_json
+
+
+def test_a_json_schema_is_not_taken_for_the_documents_it_describes(shared_data) -> None:
+    schema = shared_data / "kev" / "known_exploited_vulnerabilities_schema.json"
+    assert detect_format(schema.name, schema.read_bytes()[:4096]) is None
+    osv_schema = shared_data / "osv-schema" / "schema.json"
+    assert detect_format(osv_schema.name, osv_schema.read_bytes()[:4096]) is None

@@ -9,6 +9,9 @@ HEAD_SIZE = 4096
 """How many leading bytes `detect_format` needs to see."""
 
 _BOM = b"\xef\xbb\xbf"
+# A JSON Schema (such as the KEV catalog's own schema, shipped beside it) names the
+# fields it describes, so it would look like a document of the format it describes.
+_JSON_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*json-schema\.org')
 _CVE5 = re.compile(rb'"dataType"\s*:\s*"CVE_RECORD"|"cveMetadata"\s*:')
 _KEV = re.compile(rb'"catalogVersion"\s*:')
 _KEV_ENTRY = re.compile(rb'"cveID"\s*:')
@@ -36,6 +39,8 @@ def detect_format(name: str, head: bytes) -> Format | None:
     if member.endswith(".md"):
         return Format.rustsec if head.startswith(b"```toml") else None
     if not member.endswith(".json") or not head.lstrip().startswith(b"{"):
+        return None
+    if _JSON_SCHEMA.search(head):
         return None
     if _CVE5.search(head):
         return Format.cve5

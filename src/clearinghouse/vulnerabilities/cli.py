@@ -14,7 +14,9 @@ vuln_app = typer.Typer(help="Look up vulnerabilities in the store.", no_args_is_
 
 @vuln_app.command("show")
 def show_command(
-    identifier: Annotated[str, typer.Argument(help="Any id or alias: CVE, GHSA, PYSEC, GO, RUSTSEC")],
+    identifier: Annotated[
+        str, typer.Argument(help="Any id or alias: CVE, GHSA, PYSEC, GO, RUSTSEC")
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the OSV record (all of the group's with --all)")
     ] = False,
@@ -35,7 +37,11 @@ def show_command(
         elif documents:
             payload = documents[0]
         else:
-            payload = {"id": group.requested, "aliases": group.aliases, "kev": group.kev.__dict__ if group.kev else None}
+            payload = {
+                "id": group.requested,
+                "aliases": group.aliases,
+                "kev": group.kev.__dict__ if group.kev else None,
+            }
         typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2, default=str).decode())
         return
     _print_group(group)
@@ -59,7 +65,9 @@ def _print_group(group: object) -> None:
         if record.withdrawn:
             console.print(f"[yellow]withdrawn {record.withdrawn:%Y-%m-%d}[/yellow]")
         console.print(record.summary or "(no summary)", highlight=False)
-        console.print(f"severity: {record.severity or 'unknown'}   modified: {record.modified:%Y-%m-%d}")
+        console.print(
+            f"severity: {record.severity or 'unknown'}   modified: {record.modified:%Y-%m-%d}"
+        )
         table = Table("ecosystem", "package", "ranges")
         for affected in record.document.get("affected") or ():
             package = affected.get("package") or {}
@@ -67,7 +75,9 @@ def _print_group(group: object) -> None:
                 ", ".join(f"{k} {v}" for event in r.get("events", ()) for k, v in event.items())
                 for r in affected.get("ranges") or ()
             )
-            table.add_row(package.get("ecosystem", ""), package.get("name", ""), ranges or "(versions listed)")
+            table.add_row(
+                package.get("ecosystem", ""), package.get("name", ""), ranges or "(versions listed)"
+            )
         console.print(table)
         console.print(
             f"provenance: {record.source} from {record.source_file}, ingested "

@@ -1,1 +1,1 @@
-"""web"""
+"""Server-rendered pages for people: Jinja2 templates, one stylesheet, no JavaScript."""
