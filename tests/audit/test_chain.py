@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from clearinghouse.audit import append, verify
@@ -62,3 +63,29 @@ def test_a_rolled_back_change_leaves_no_event(db: Database) -> None:
     with db.read_session() as session:
         report = verify(session)
     assert report.ok and report.events_checked == 3
+
+
+def test_audit_verify_command_names_the_edited_event(
+    db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from clearinghouse.cli import app
+    from clearinghouse.settings import get_settings
+
+    _append_three(db)
+    monkeypatch.setenv("CLEARINGHOUSE_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    intact = runner.invoke(app, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "3 events verified" in intact.output
+
+    with db.session() as session:
+        session.execute(
+            update(AuditEvent).where(AuditEvent.seq == 3).values(details='{"forged": true}')
+        )
+    broken = runner.invoke(app, ["audit", "verify"])
+    get_settings.cache_clear()
+    assert broken.exit_code == 1
+    assert "broken at event 3" in broken.output

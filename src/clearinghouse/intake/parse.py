@@ -97,6 +97,18 @@ def _timestamp(document: dict[str, Any], key: str, source: str) -> datetime | No
         raise InvalidRecord(exc.reason, source=source, path=f"$.{key}") from None
 
 
+def _first_line(details: str) -> str:
+    return details.strip().split("\n", 1)[0]
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return f"{cut}\u2026"
+
+
 def record_from_osv(document: dict[str, Any], *, source: str, source_file: str) -> ParsedRecord:
     """Extract what the store indexes from a validated OSV document."""
     osv_id = document["id"]
@@ -116,13 +128,13 @@ def record_from_osv(document: dict[str, Any], *, source: str, source_file: str) 
         ecosystem, name = package.get("ecosystem"), package.get("name")
         if ecosystem and name:
             packages.setdefault((ecosystem, name), package.get("purl"))
-    summary = document.get("summary") or (document.get("details") or "").strip().split("\n", 1)[0]
+    summary = document.get("summary") or _first_line(document.get("details") or "")
     return ParsedRecord(
         osv_id=osv_id,
         modified=modified,
         published=_timestamp(document, "published", source_file),
         withdrawn=_timestamp(document, "withdrawn", source_file),
-        summary=summary[:SUMMARY_CHARS],
+        summary=_shorten(summary, SUMMARY_CHARS),
         severity=record_severity(document),
         aliases=aliases,
         packages=tuple(
