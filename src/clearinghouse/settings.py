@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         description="Signs session cookies; generated per process when empty (sessions then "
         "do not survive a restart)",
     )
+    encryption_key: str = Field(
+        default="",
+        description="Fernet key (urlsafe base64, 32 bytes) that encrypts model credentials at "
+        "rest; required with PostgreSQL, kept in a 0600 key file beside the SQLite database "
+        "when empty",
+    )
     session_hours: int = 12
     cookie_secure: bool = False
 

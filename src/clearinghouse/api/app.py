@@ -16,6 +16,7 @@ from clearinghouse.api.body_limit import BodyLimitMiddleware
 from clearinghouse.api.deps import get_db
 from clearinghouse.api.problems import install_problem_handlers
 from clearinghouse.api.security_headers import SecurityHeadersMiddleware
+from clearinghouse.clock import Clock, SystemClock
 from clearinghouse.settings import Settings, get_settings
 from clearinghouse.storage import Database, open_database
 from clearinghouse.web.templating import STATIC_DIR, build_templates, problem_page
@@ -34,17 +35,20 @@ def health(db: Database = Depends(get_db)) -> dict[str, str]:
 
 
 def _api_router() -> APIRouter:
+    from clearinghouse.review.api import router as review
     from clearinghouse.vulnerabilities.api import router as vulnerabilities
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(health_router)
     api.include_router(docs.router)
     api.include_router(vulnerabilities)
+    api.include_router(review)
     return api
 
 
 def _pages_router() -> APIRouter:
     from clearinghouse.identity.pages import router as identity_pages
+    from clearinghouse.review.pages import router as review_pages
     from clearinghouse.vulnerabilities.pages import router as vulnerability_pages
     from clearinghouse.web.home import router as home
 
@@ -52,11 +56,17 @@ def _pages_router() -> APIRouter:
     pages.include_router(home)
     pages.include_router(identity_pages)
     pages.include_router(vulnerability_pages)
+    pages.include_router(review_pages)
     return pages
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    """The whole application; opens (and migrates) the settings' database unless given one."""
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The whole application; opens (and migrates) the settings' database unless given one.
+
+    `clock` is where every "now" comes from (review windows); tests pass a ManualClock.
+    """
     settings = settings or get_settings()
     owns_db = db is None
     database = db if db is not None else open_database(settings.database_url)
@@ -78,6 +88,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.clock = clock or SystemClock()
     # Without a configured key, forms signed by one process do not verify in another:
     # multi-worker deployments must set CLEARINGHOUSE_SECRET_KEY.
     app.state.secret_key = settings.secret_key or secrets.token_urlsafe(32)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from clearinghouse.clock import Clock
 from clearinghouse.errors import Unauthenticated
 from clearinghouse.identity.models import WebSession
 from clearinghouse.identity.principal import ANONYMOUS, Principal, principal_for
@@ -99,3 +100,9 @@ def page_viewer(request: Request) -> PageViewer:
 
 def page_principal(viewer: Annotated[PageViewer, Depends(page_viewer)]) -> Principal:
     return viewer.principal
+
+
+def get_clock(request: Request) -> Clock:
+    """Where "now" comes from: the system clock, or a test's ManualClock."""
+    clock: Clock = request.app.state.clock
+    return clock

@@ -2,6 +2,19 @@
 
 from clearinghouse.audit.models import AuditChainHead, AuditEvent
 from clearinghouse.identity.models import ApiToken, Organisation, User, WebSession
+from clearinghouse.reports.models import Report
+from clearinghouse.review.models import (
+    AccessGrant,
+    FrontierModel,
+    ModelVersion,
+    Notification,
+    PartnerDesignation,
+    Review,
+    ReviewActivity,
+    ReviewAssignment,
+    ReviewFinding,
+    ReviewNote,
+)
 from clearinghouse.storage.base import Base
 from clearinghouse.storage.ids import IdBlock
 from clearinghouse.vulnerabilities.models import (
@@ -14,6 +27,7 @@ from clearinghouse.vulnerabilities.models import (
 )
 
 __all__ = [
+    "AccessGrant",
     "AffectedPackage",
     "AliasGroup",
     "AliasLink",
@@ -21,9 +35,19 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "FrontierModel",
     "IdBlock",
     "KevEntry",
+    "ModelVersion",
+    "Notification",
     "Organisation",
+    "PartnerDesignation",
+    "Report",
+    "Review",
+    "ReviewActivity",
+    "ReviewAssignment",
+    "ReviewFinding",
+    "ReviewNote",
     "User",
     "Vulnerability",
     "VulnerabilityRevision",

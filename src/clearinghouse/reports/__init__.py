@@ -1,0 +1,1 @@
+"""Reports: vulnerability reports from people, tools and AI models under review."""

@@ -1,0 +1,1 @@
+"""Voluntary pre-release review of frontier models: submissions, windows, reviewers, partners."""

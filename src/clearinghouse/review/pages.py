@@ -1,0 +1,5 @@
+"""Pages of model review: for developers, reviewers and partners."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
