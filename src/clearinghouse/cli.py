@@ -46,6 +46,7 @@ def _register_area_commands() -> None:
         "clearinghouse.intake.cli",
         "clearinghouse.vulnerabilities.cli",
         "clearinghouse.api.cli",
+        "clearinghouse.tasks.cli",
     ):
         module = import_module(module_name)
         module.register(app)

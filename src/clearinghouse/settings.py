@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         "rest; required with PostgreSQL, kept in a 0600 key file beside the SQLite database "
         "when empty",
     )
+    queue_url: str = Field(
+        default="",
+        description="Task queue: redis://host:6379/0 in production; empty keeps a SQLite "
+        "queue file beside the working directory's database (embedded mode)",
+    )
     session_hours: int = 12
     cookie_secure: bool = False
 
