@@ -1,32 +1,8 @@
-"""The jobs the queue runs. Each opens the database itself and may run twice harmlessly."""
+"""The jobs the queue runs. Each opens the database itself and may run twice harmlessly.
+
+None is registered yet: the first, the periodic review tick (close reviews whose window
+has ended, queue the 7-day and 1-day reminders), arrives with the model-review services
+(issue 6). Register jobs here with `@huey.task()` / `@huey.periodic_task(...)`.
+"""
 
 from __future__ import annotations
-
-import logging
-
-from huey import crontab
-
-from clearinghouse.clock import SystemClock
-from clearinghouse.tasks import huey
-
-log = logging.getLogger(__name__)
-
-
-def run_review_tick() -> int:
-    """Close reviews whose window has ended and queue the 7-day and 1-day reminders."""
-    from clearinghouse.review.service import tick
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() as session:
-            queued = tick(session, now=SystemClock().now())
-    finally:
-        db.dispose()
-    log.info("review tick: %d notifications queued", queued)
-    return queued
-
-
-@huey.periodic_task(crontab(minute="*"), retries=2, retry_delay=10)
-def review_tick() -> int:
-    return run_review_tick()
