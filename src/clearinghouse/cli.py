@@ -47,6 +47,7 @@ def _register_area_commands() -> None:
         "clearinghouse.vulnerabilities.cli",
         "clearinghouse.api.cli",
         "clearinghouse.tasks.cli",
+        "clearinghouse.review.cli",
     ):
         module = import_module(module_name)
         module.register(app)

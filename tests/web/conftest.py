@@ -91,7 +91,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
     db.dispose()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running while it
+# is started, and anyio-based tests that a worker runs afterwards cannot start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip(

@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
@@ -248,3 +248,177 @@ def visible_filter(
 
     embargo_ok = true() if operator else or_(not_embargoed, is_owner)
     return and_(_any(tlp_terms), embargo_ok)
+
+
+# --- Model review (issue 6) -------------------------------------------------------------
+#
+# Review is voluntary: these rules decide who may take part in a review and who may see
+# it, never whether a model may be released. Rules (also docs/decisions/0006):
+# - developers (role developer, of the model's organisation) register models and versions,
+#   submit, move the release date, withdraw, resubmit, propose partners, consent to
+#   partners that agencies propose, and issue and revoke grants for accepted partners;
+# - operators assign agencies and reviewers, may revoke grants, and read everything;
+# - reviewers (role reviewer, of an assigned agency) manage activities, write notes,
+#   propose partners, record findings and read restricted items;
+# - partners (role partner) accept or decline their own designations, see only their own
+#   grants, and record findings only while one of their grants is active;
+# - nobody else learns that a review exists (`review_view` is None: the caller answers 404).
+
+
+class ReviewAction(StrEnum):
+    model_register = "model_register"
+    model_read = "model_read"
+    review_submit = "review_submit"  # submit, move the release date, withdraw, resubmit
+    review_read = "review_read"
+    review_read_restricted = "review_read_restricted"
+    review_assign = "review_assign"
+    activity_manage = "activity_manage"
+    note_write = "note_write"
+    partner_propose = "partner_propose"
+    partner_consent = "partner_consent"
+    partner_accept = "partner_accept"  # accept or decline
+    grant_issue = "grant_issue"
+    grant_revoke = "grant_revoke"
+    finding_record = "finding_record"
+
+
+@dataclass(frozen=True)
+class ReviewParties:
+    """Who takes part in one review (or, for model actions, who owns the model).
+
+    For `partner_accept`, the caller puts the designation's partner organisation in
+    `partner_org_ids`: a partner decides on a designation before it is accepted.
+    """
+
+    developer_org_id: int
+    agency_org_ids: frozenset[int] = frozenset()  # assigned reviewing agencies
+    reviewer_user_ids: frozenset[int] = frozenset()  # named reviewers
+    partner_org_ids: frozenset[int] = frozenset()  # designations the partner accepted
+    granted_partner_org_ids: frozenset[int] = frozenset()  # partners with a grant active now
+
+
+ReviewView = Literal["reviewer", "developer", "partner"]
+
+
+def _in(principal: Principal, org_ids: frozenset[int]) -> bool:
+    return principal.organisation_id is not None and principal.organisation_id in org_ids
+
+
+def _is_developer(principal: Principal, parties: ReviewParties) -> bool:
+    return principal.role == Role.developer and principal.organisation_id == (
+        parties.developer_org_id
+    )
+
+
+def _is_reviewer(principal: Principal, parties: ReviewParties) -> bool:
+    return principal.role == Role.reviewer and _in(principal, parties.agency_org_ids)
+
+
+def review_view(principal: Principal, parties: ReviewParties) -> ReviewView | None:
+    """Which redaction of a review `principal` gets; None means the review stays unseen."""
+    if not principal.is_authenticated:
+        return None
+    if _is_operator(principal) or _in(principal, parties.agency_org_ids):
+        return "reviewer"
+    if principal.organisation_id is not None and principal.organisation_id == (
+        parties.developer_org_id
+    ):
+        return "developer"
+    if _in(principal, parties.partner_org_ids):
+        return "partner"
+    return None
+
+
+def _review_rule(principal: Principal, action: ReviewAction, parties: ReviewParties) -> Decision:
+    developer = _is_developer(principal, parties)
+    reviewer = _is_reviewer(principal, parties)
+    operator = _is_operator(principal)
+    if action is ReviewAction.model_register:
+        if developer or operator:
+            return _allow("the model's developers register its versions")
+        return _deny("models are registered by developers of the model's organisation")
+    if action in (ReviewAction.model_read, ReviewAction.review_read):
+        if review_view(principal, parties) is not None:
+            return _allow("a party to the review may read it")
+        return _deny("only the parties to a review may read it")
+    if action is ReviewAction.review_read_restricted:
+        if review_view(principal, parties) == "reviewer":
+            return _allow("reviewers and operators read restricted items")
+        return _deny("restricted items are for reviewers only")
+    if action is ReviewAction.review_submit:
+        if developer:
+            return _allow("submitting a model for review is the developer's own choice")
+        return _deny("only developers of the model's organisation submit it for review")
+    if action is ReviewAction.review_assign:
+        if operator:
+            return _allow("operators assign reviewing agencies")
+        return _deny("reviewing agencies are assigned by operators")
+    if action in (ReviewAction.activity_manage, ReviewAction.note_write):
+        if reviewer:
+            return _allow("reviewers of an assigned agency keep the checklist and notes")
+        return _deny("only reviewers of an assigned agency do that")
+    if action is ReviewAction.partner_propose:
+        if developer or reviewer:
+            return _allow("developers and assigned reviewers propose partners")
+        return _deny("partners are proposed by the developer or an assigned agency")
+    if action in (ReviewAction.partner_consent, ReviewAction.grant_issue):
+        if developer:
+            return _allow("the developer decides who gets early access")
+        return _deny("only the developer consents to partners and gives them access")
+    if action is ReviewAction.partner_accept:
+        if principal.role == Role.partner and _in(principal, parties.partner_org_ids):
+            return _allow("a partner decides on its own designation")
+        return _deny("only the designated partner decides on a designation")
+    if action is ReviewAction.grant_revoke:
+        if developer or operator:
+            return _allow("the developer and operators may end access at once")
+        return _deny("grants are revoked by the developer or an operator")
+    if action is ReviewAction.finding_record:
+        if reviewer:
+            return _allow("assigned reviewers record findings")
+        if principal.role == Role.partner and _in(principal, parties.granted_partner_org_ids):
+            return _allow("a partner with active access records findings")
+        return _deny("findings are recorded by reviewers and by partners while their access lasts")
+    return _deny(f"{action} is not a known review action")
+
+
+def decide_review(
+    principal: Principal,
+    action: ReviewAction,
+    parties: ReviewParties | None,
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    """May `principal` do `action` in the review (or on the model) of `parties`?
+
+    With no parties (asking to list, or registering a first model) any authenticated
+    principal may ask; the service then shows only what `review_view` allows. `now` is
+    accepted for symmetry with `decide`: the parties already say whose access is active.
+    """
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if parties is None:
+        if action in (ReviewAction.model_read, ReviewAction.review_read):
+            return _allow("anyone logged in may ask; the list shows only their reviews")
+        if action is ReviewAction.model_register and (
+            principal.role == Role.developer or _is_operator(principal)
+        ):
+            return _allow("developers register their organisation's models")
+        return _deny(f"{action} needs a review or model to act on")
+    return _review_rule(principal, action, parties)
+
+
+def require_review(
+    principal: Principal,
+    action: ReviewAction,
+    parties: ReviewParties | None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """`decide_review`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_review(principal, action, parties, now=now)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)

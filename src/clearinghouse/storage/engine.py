@@ -51,6 +51,9 @@ class Database:
     """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        # Bound values (model credentials' ciphertext, token hashes) never reach a log
+        # or an error message, even with SQL echo turned on.
+        engine_kwargs.setdefault("hide_parameters", True)
         self.url = normalise_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         if self.dialect == "sqlite":
