@@ -1,4 +1,4 @@
-"""Background work through a real task queue (Huey).
+"""Background work through a real task queue (Huey): periodic review upkeep, and more to come.
 
 `huey` is built from the settings at import time, as Huey's task decorators need; the
 `clearinghouse worker` command runs its consumer. Handlers are idempotent.

@@ -1,8 +1,37 @@
-"""The jobs the queue runs. Each opens the database itself and may run twice harmlessly.
-
-None is registered yet: the first, the periodic review tick (close reviews whose window
-has ended, queue the 7-day and 1-day reminders), arrives with the model-review services
-(issue 6). Register jobs here with `@huey.task()` / `@huey.periodic_task(...)`.
-"""
+"""The jobs the queue runs. Each opens the database itself and may run twice harmlessly."""
 
 from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from huey import crontab
+
+from clearinghouse.clock import SystemClock
+from clearinghouse.settings import Settings, get_settings
+from clearinghouse.tasks import huey
+
+log = logging.getLogger(__name__)
+
+
+def run_review_tick(settings: Settings | None = None, *, now: datetime | None = None) -> int:
+    """Close reviews whose window has ended and queue the 7-day and 1-day reminders.
+
+    Idempotent: a closed review stays closed, and each reminder has a unique dedupe key.
+    """
+    from clearinghouse.review.service import tick
+    from clearinghouse.storage import open_database
+
+    db = open_database((settings or get_settings()).database_url)
+    try:
+        with db.session() as session:
+            queued = tick(session, now=now or SystemClock().now())
+    finally:
+        db.dispose()
+    log.info("review tick: %d notifications queued", queued)
+    return queued
+
+
+@huey.periodic_task(crontab(minute="*"), retries=2, retry_delay=10)
+def review_tick() -> int:
+    return run_review_tick()
