@@ -23,7 +23,6 @@ from clearinghouse.identity.models import Organisation
 from clearinghouse.identity.principal import Principal
 from clearinghouse.review.models import (
     AccessKind,
-    FrontierModel,
     ModelVersion,
     Review,
     ReviewStatus,
@@ -38,7 +37,7 @@ from clearinghouse.review.report import (
     report_content_security_policy,
     timeline_days,
 )
-from clearinghouse.review.service import list_reviews
+from clearinghouse.review.service import list_models, list_reviews, list_versions
 from clearinghouse.storage import Database
 from clearinghouse.web.templating import render
 
@@ -204,18 +203,10 @@ def model_list(
             current = latest.get(review.model_version_id)
             if current is None or review.submitted_at > current.submitted_at:
                 latest[review.model_version_id] = review
-        models = session.scalars(
-            select(FrontierModel)
-            .where(FrontierModel.organisation_id == principal.organisation_id)
-            .order_by(FrontierModel.name)
-        ).all()
+        # Which models a viewer sees is the policy's answer (through the service).
         rows = []
-        for model in models:
-            versions = session.scalars(
-                select(ModelVersion)
-                .where(ModelVersion.model_id == model.id)
-                .order_by(ModelVersion.planned_release_at, ModelVersion.id)
-            ).unique()
+        for model in list_models(session, principal, now=now):
+            versions = list_versions(session, model)
             rows.append(
                 ModelRow(
                     id=model.id,
