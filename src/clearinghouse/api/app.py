@@ -46,6 +46,13 @@ def _api_router() -> APIRouter:
     return api
 
 
+def _osv_router() -> APIRouter:
+    # At the root, not under /api/v1: OSV clients append /v1/query to the base URL they are given.
+    from clearinghouse.matching.api import router as osv_query
+
+    return osv_query
+
+
 def _pages_router() -> APIRouter:
     from clearinghouse.identity.pages import router as identity_pages
     from clearinghouse.review.pages import router as review_pages
@@ -97,6 +104,7 @@ def create_app(
 
     install_problem_handlers(app)
     app.include_router(_api_router())
+    app.include_router(_osv_router())
     app.include_router(_pages_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added last = outermost: even a refused, oversized request gets the security headers.

@@ -92,6 +92,10 @@ def clearinghouse_problem(request: Request, exc: Exception) -> Response:
     path = getattr(exc, "path", None)
     if path is not None:
         extensions["path"] = str(path)
+    # An error may add members a protocol's clients read (e.g. OSV.dev's `code`/`message`).
+    members = getattr(exc, "problem_members", None)
+    if callable(members):
+        extensions.update(members())
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return problem(
         request,
