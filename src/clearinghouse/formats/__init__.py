@@ -12,6 +12,7 @@ from clearinghouse.formats.osv import (
     validate_osv,
 )
 from clearinghouse.formats.rustsec import RustsecAdvisory, parse_rustsec, rustsec_to_osv
+from clearinghouse.formats.sbom import read_sbom
 
 __all__ = [
     "Format",
@@ -30,6 +31,7 @@ __all__ = [
     "load_osv_yaml",
     "parse_rustsec",
     "parse_timestamp",
+    "read_sbom",
     "rustsec_to_osv",
     "validate_osv",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packageurl import PackageURL
 
@@ -55,6 +56,7 @@ class PackageRef:
     purl: str
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_purl(text: str) -> PackageRef:
     """Read a purl into an OSV ecosystem and package name (names normalised as OSV writes them).
 

@@ -16,7 +16,7 @@ hand, must parse (`InvalidVersion`), since a finding on a version we cannot read
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from clearinghouse.matching.errors import InvalidVersion
@@ -129,8 +129,10 @@ class AffectedVersions:
 
     ecosystem: str
     ranges: tuple[_Range, ...]
-    listed: frozenset[Version]
     listed_text: frozenset[str]
+    # The listed versions parsed, filled on first need: most questions are settled by the
+    # exact text or the ranges, and parsing long `versions` lists dominated compile time.
+    _parsed: dict[str, frozenset[Version]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_osv(
@@ -144,13 +146,21 @@ class AffectedVersions:
             if osv_range.get("type") in _VERSION_RANGE_TYPES
         )
         listed_text = frozenset(str(v) for v in affected.get("versions", ()))
-        listed: set[Version] = set()
-        for text in listed_text:
-            try:
-                listed.add(parse_version(ecosystem, text))
-            except InvalidVersion:
-                continue  # still matched by its exact text
-        return cls(ecosystem, ranges, frozenset(listed), listed_text)
+        return cls(ecosystem, ranges, listed_text)
+
+    @property
+    def listed(self) -> frozenset[Version]:
+        """The `versions` list as versions (texts the ecosystem cannot read left out)."""
+        parsed = self._parsed.get("")
+        if parsed is None:
+            versions: set[Version] = set()
+            for text in self.listed_text:
+                try:
+                    versions.add(parse_version(self.ecosystem, text))
+                except InvalidVersion:
+                    continue  # still matched by its exact text
+            parsed = self._parsed[""] = frozenset(versions)
+        return parsed
 
     def contains(self, version: str | Version, *, use_versions_list: bool = True) -> bool:
         """Whether `version` is affected: in a range, or (optionally) in the `versions` list."""
@@ -159,9 +169,7 @@ class AffectedVersions:
             parsed = parse_version(self.ecosystem, version)
         else:
             text, parsed = version.text, version
-        # The schema compares listed versions as strings; we also accept the same version
-        # written differently ("1.0" and "1.0.0" in PyPI, "v1.2.3" and "1.2.3" in Go).
-        if use_versions_list and (text in self.listed_text or parsed in self.listed):
+        if use_versions_list and text in self.listed_text:
             return True
         for osv_range in self.ranges:
             in_range_order = parsed
@@ -172,7 +180,9 @@ class AffectedVersions:
                     continue  # not a SemVer version: outside every SemVer range
             if osv_range.contains(in_range_order):
                 return True
-        return False
+        # The schema compares listed versions as strings; we also accept the same version
+        # written differently ("1.0" and "1.0.0" in PyPI, "v1.2.3" and "1.2.3" in Go).
+        return use_versions_list and bool(self.listed_text) and parsed in self.listed
 
 
 def affected_by(

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearinghouse.formats.components import (
@@ -76,6 +76,7 @@ class _Record:
     # This record's compiled entries per package it names.
     entries: dict[PackageKey, list[AffectedVersions]] = field(default_factory=dict)
     raw_entries: dict[PackageKey, list[Mapping[str, Any]]] = field(default_factory=dict)
+    fixes: dict[PackageKey, list[tuple[Version, str]]] = field(default_factory=dict)
 
     @property
     def score(self) -> float | None:
@@ -114,12 +115,51 @@ def _base_ecosystem(ecosystem: str) -> str:
     return ecosystem.split(":", 1)[0]
 
 
+def _ecosystems_stored(session: Session, asked: Iterable[str]) -> dict[str, list[str]]:
+    """For each ecosystem asked about, the stored ecosystems that serve it.
+
+    OSV's rule: "Debian" is served by "Debian", "Debian:11", "Debian:12"...; "Debian:12" only by
+    itself. The variants are looked up by an index range ("Debian:" <= e < "Debian;").
+    """
+    served: dict[str, list[str]] = {}
+    for ecosystem in asked:
+        served[ecosystem] = [ecosystem]
+        if ":" not in ecosystem:
+            variants = session.scalars(
+                select(AffectedPackage.ecosystem)
+                .where(AffectedPackage.ecosystem >= ecosystem + ":")
+                .where(AffectedPackage.ecosystem < ecosystem + ";")
+                .distinct()
+            )
+            served[ecosystem].extend(variants)
+    return served
+
+
+def _record_ids(session: Session, keys: Iterable[PackageKey]) -> set[int]:
+    """Ids of the records naming any of the packages, through the (ecosystem, name_key) index."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for ecosystem, name_key in keys:
+        names[ecosystem].add(name_key)
+    ids: set[int] = set()
+    for asked, stored in _ecosystems_stored(session, names).items():
+        for ecosystem in stored:
+            for chunk in _chunks(sorted(names[asked])):
+                # One ecosystem and a plain IN per query: every planner uses the index for it
+                # (SQLite does not for a row-value IN over both columns).
+                ids.update(
+                    session.scalars(
+                        select(AffectedPackage.vulnerability_id)
+                        .where(AffectedPackage.ecosystem == ecosystem)
+                        .where(AffectedPackage.name_key.in_(chunk))
+                    )
+                )
+    return ids
+
+
 def _load_records(
     session: Session, keys: Iterable[PackageKey], principal: Principal, now: datetime
 ) -> dict[int, _Record]:
     """Every visible, current record that names one of the packages, with compiled entries."""
-    # Records store "Debian:12" where an SBOM may say "Debian": ask by the base ecosystem.
-    wanted = sorted({(_base_ecosystem(eco), name_key) for eco, name_key in keys})
     visible = visible_filter(
         principal,
         tlp_column=Vulnerability.tlp,
@@ -128,7 +168,7 @@ def _load_records(
         now=now,
     )
     records: dict[int, _Record] = {}
-    for chunk in _chunks(wanted):
+    for chunk in _chunks(sorted(_record_ids(session, keys))):
         statement = (
             select(
                 Vulnerability.id,
@@ -139,15 +179,11 @@ def _load_records(
                 Vulnerability.modified,
                 Vulnerability.document,
             )
-            .join(AffectedPackage, AffectedPackage.vulnerability_id == Vulnerability.id)
-            .where(tuple_(AffectedPackage.ecosystem, AffectedPackage.name_key).in_(chunk))
+            .where(Vulnerability.id.in_(chunk))
             .where(Vulnerability.withdrawn.is_(None))
             .where(visible)
-            .distinct()
         )
         for row in session.execute(statement):
-            if row.id in records:
-                continue
             records[row.id] = _Record(
                 id=row.id,
                 osv_id=row.osv_id,
@@ -157,8 +193,8 @@ def _load_records(
                 modified=row.modified,
                 document=orjson.loads(row.document),
             )
-    # The base-ecosystem query also returns "Debian:11" records for a "Debian:12" component;
-    # `_entries_for` applies OSV's ecosystem rule per component.
+    # A "Debian" component also loads "Debian:11" and "Debian:12" records; `_entries_for`
+    # applies OSV's ecosystem rule per component.
     for record in records.values():
         _compile(record)
     return records
@@ -254,22 +290,41 @@ def _primary_id(aliases: Sequence[str], record_ids: Sequence[str]) -> str:
     return cves[0] if cves else sorted(record_ids)[0]
 
 
-def _nearest_fix(
-    records: Sequence[_Record], key: PackageKey, ecosystem: str, current: Version
-) -> str | None:
-    """The lowest fixed version above `current` that none of `records` affects."""
-    candidates: dict[Version, str] = {}
-    for record in records:
+def _fixes(record: _Record, key: PackageKey, ecosystem: str) -> list[tuple[Version, str]]:
+    """The record's readable `fixed` versions for the package, parsed once per record."""
+    cached = record.fixes.get(key)
+    if cached is None:
+        cached = []
         for _, raw in _entries_for(record, key):
             for text in fixed_versions(raw):
                 try:
-                    fix = parse_version(ecosystem, text)
+                    cached.append((parse_version(ecosystem, text), text))
                 except InvalidVersion:
                     continue
-                if fix > current:
-                    candidates.setdefault(fix, text)
+        record.fixes[key] = cached
+    return cached
+
+
+def _nearest_fix(
+    records: Sequence[_Record],
+    key: PackageKey,
+    ecosystem: str,
+    current: Version,
+    *,
+    floor: Version | None = None,
+    also_clear_of: Sequence[_Record] = (),
+) -> str | None:
+    """The lowest fixed version above `current` (and at or above `floor`) that none of
+    `records` affects, nor any of `also_clear_of` (checked last: only for the survivor)."""
+    candidates: dict[Version, str] = {}
+    for record in (*records, *also_clear_of):
+        for fix, text in _fixes(record, key, ecosystem):
+            if fix > current and (floor is None or fix >= floor):
+                candidates.setdefault(fix, text)
     for fix in sorted(candidates):
-        if not any(_affects(record, key, fix) for record in records):
+        if any(_affects(record, key, fix) for record in records):
+            continue
+        if not any(_affects(record, key, fix) for record in also_clear_of):
             return candidates[fix]
     return None
 
@@ -319,17 +374,24 @@ def _advice(
     key: PackageKey,
     version: Version,
     findings: Sequence[Finding],
+    matched: Sequence[_Record],
     package_records: Sequence[_Record],
 ) -> ComponentAdvice:
-    """One upgrade that leaves every record of the package behind, the active ones included."""
+    """One upgrade that fixes every active finding and walks into no other known record."""
     active = [f for f in findings if not f.suppressed]
-    return ComponentAdvice(
-        component=component,
-        finding_count=len(active),
-        upgrade_to=_nearest_fix(package_records, key, component.ecosystem, version)
-        if active
-        else None,
-    )
+    upgrade_to = None
+    # A finding without a fix of its own leaves nothing that fixes them all.
+    if active and all(f.fixed_version is not None for f in active):
+        ecosystem = component.ecosystem
+        # No version below the highest single fix can fix every finding.
+        floor = max(parse_version(ecosystem, str(f.fixed_version)) for f in active)
+        active_groups = {f.group_id for f in active}
+        must_fix = [r for r in matched if r.group_id in active_groups]
+        others = [r for r in package_records if r.group_id not in active_groups]
+        upgrade_to = _nearest_fix(
+            must_fix, key, ecosystem, version, floor=floor, also_clear_of=others
+        )
+    return ComponentAdvice(component=component, finding_count=len(active), upgrade_to=upgrade_to)
 
 
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
@@ -392,7 +454,9 @@ def scan_components(
     for component, key, version, matched in matches:
         component_findings = _group_findings(component, key, version, matched, aliases, kev, vex)
         findings.extend(component_findings)
-        advice.append(_advice(component, key, version, component_findings, per_package[key]))
+        advice.append(
+            _advice(component, key, version, component_findings, matched, per_package[key])
+        )
     findings.sort(key=_sort_key)
     return findings, advice, len(records)
 

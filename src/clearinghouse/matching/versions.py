@@ -560,6 +560,7 @@ _KEYS: dict[str, Callable[[str], Any]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def ecosystem_ordering(ecosystem: str) -> str:
     """The ordering an OSV ecosystem uses: 'Debian:12' -> 'Debian', 'npm' -> 'SemVer'."""
     ordering = ORDERINGS.get(ecosystem.split(":", 1)[0])
