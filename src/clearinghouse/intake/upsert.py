@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clearinghouse.audit import append
 from clearinghouse.intake.parse import ParsedKevCatalog, ParsedRecord
+from clearinghouse.sbom.rematch import rematch_records
 from clearinghouse.storage.base import UTCDateTime, utcnow
 from clearinghouse.storage.bulk import BulkInsert
 from clearinghouse.storage.ids import allocate_ids
@@ -271,6 +272,8 @@ def write_records(session: Session, records: Sequence[ParsedRecord], *, actor: s
             "withdrawn": [r.osv_id for r in changed if r.withdrawn],
         },
     )
+    # In this transaction, so a stored change is never without its re-match (ADR 0008).
+    rematch_records(session, [r.osv_id for r in changed], actor=actor, now=now)
     return result
 
 
