@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearinghouse.errors import ClearinghouseError, NotFound
+from clearinghouse.evals.views import BenchmarkSection, benchmark_section
 from clearinghouse.identity.models import Organisation, User
 from clearinghouse.identity.policy import review_view
 from clearinghouse.identity.principal import Principal
@@ -169,6 +171,8 @@ class ReviewReport:
     # Only the reviewer view ever fills this; the others leave it empty.
     notes: tuple[NoteItem, ...] = ()
     benchmark_runs: tuple[str, ...] = ()
+    # The viewer's benchmark runs and determinations (issue 7); None for partners.
+    benchmarks: BenchmarkSection | None = None
     voluntary_notice: str = field(default=VOLUNTARY_NOTICE)
 
     @property
@@ -423,6 +427,7 @@ def build_report(
         for row in findings_rows
     )
     notes = tuple(NoteItem(row.author, row.body, row.created_at) for row in note_rows)
+    benchmarks = benchmark_section(session, principal, review, now=now)
     milestones = _milestones(
         review,
         assignments=[
@@ -446,6 +451,8 @@ def build_report(
         grants=grants,
         findings=findings,
         notes=notes,
+        benchmark_runs=benchmarks.lines if benchmarks is not None else (),
+        benchmarks=benchmarks,
     )
 
 
@@ -722,6 +729,8 @@ def render_report_pdf(report: ReviewReport) -> bytes:
 
     _heading(pdf, "Benchmark results")
     _paragraph(pdf, "\n".join(report.benchmark_runs) or NO_BENCHMARK_RUNS, muted=True)
+    if report.benchmarks is not None and report.benchmarks.profile_svg:
+        pdf.image(BytesIO(report.benchmarks.profile_svg.encode()), w=pdf.epw)
 
     if report.view == "reviewer":
         _heading(pdf, "Restricted notes (reviewers only)")

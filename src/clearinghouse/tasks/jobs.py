@@ -8,6 +8,7 @@ from datetime import datetime
 from huey import crontab
 
 from clearinghouse.clock import SystemClock
+from clearinghouse.evals.jobs import JOB_RETRIES, JOB_RETRY_DELAY, execute_benchmark_run
 from clearinghouse.settings import Settings, get_settings
 from clearinghouse.tasks import huey
 
@@ -35,3 +36,7 @@ def run_review_tick(settings: Settings | None = None, *, now: datetime | None = 
 @huey.periodic_task(crontab(minute="*"), retries=2, retry_delay=10)
 def review_tick() -> int:
     return run_review_tick()
+
+
+# Benchmark runs (issue 7): queued by `evals.runs.enqueue_run`, one job per run.
+benchmark_run = huey.task(retries=JOB_RETRIES, retry_delay=JOB_RETRY_DELAY)(execute_benchmark_run)
