@@ -45,9 +45,14 @@ def _register_area_commands() -> None:
         "clearinghouse.audit.cli",
         "clearinghouse.intake.cli",
         "clearinghouse.vulnerabilities.cli",
+        "clearinghouse.matching.cli",
         "clearinghouse.api.cli",
         "clearinghouse.tasks.cli",
         "clearinghouse.review.cli",
+        "clearinghouse.sbom.cli",
+        "clearinghouse.evals.cli",
+        "clearinghouse.disclosure.cli",
+        "clearinghouse.reports.cli",
     ):
         module = import_module(module_name)
         module.register(app)

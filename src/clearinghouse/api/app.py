@@ -35,7 +35,9 @@ def health(db: Database = Depends(get_db)) -> dict[str, str]:
 
 
 def _api_router() -> APIRouter:
+    from clearinghouse.evals.api import router as evals
     from clearinghouse.review.api import router as review
+    from clearinghouse.sbom.api import router as inventories
     from clearinghouse.vulnerabilities.api import router as vulnerabilities
 
     api = APIRouter(prefix=API_PREFIX)
@@ -43,6 +45,14 @@ def _api_router() -> APIRouter:
     api.include_router(docs.router)
     api.include_router(vulnerabilities)
     api.include_router(review)
+    api.include_router(evals)
+    api.include_router(inventories)
+    from clearinghouse.disclosure.api import router as disclosure
+
+    api.include_router(disclosure)
+    from clearinghouse.reports.api import router as reports
+
+    api.include_router(reports)
     return api
 
 
@@ -56,6 +66,7 @@ def _osv_router() -> APIRouter:
 def _pages_router() -> APIRouter:
     from clearinghouse.identity.pages import router as identity_pages
     from clearinghouse.review.pages import router as review_pages
+    from clearinghouse.sbom.pages import router as inventory_pages
     from clearinghouse.vulnerabilities.pages import router as vulnerability_pages
     from clearinghouse.web.home import router as home
 
@@ -64,6 +75,13 @@ def _pages_router() -> APIRouter:
     pages.include_router(identity_pages)
     pages.include_router(vulnerability_pages)
     pages.include_router(review_pages)
+    pages.include_router(inventory_pages)
+    from clearinghouse.disclosure.pages import router as disclosure_pages
+
+    pages.include_router(disclosure_pages)
+    from clearinghouse.reports.pages import router as report_pages
+
+    pages.include_router(report_pages)
     return pages
 
 

@@ -40,6 +40,7 @@ The functions are pure: they look only at their arguments, never at the database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -422,3 +423,463 @@ def require_review(
     if not principal.is_authenticated:
         raise Unauthenticated(decision.reason)
     raise Forbidden(decision.reason)
+
+
+# --- Inventories (issue 3) ---------------------------------------------------------------
+#
+# An inventory (an organisation's uploaded SBOMs, their components and findings) is the
+# organisation's own business. Rules (also docs/decisions/0008):
+# - members of the organisation (any role) and operators read it;
+# - members upload to it; operators may upload on an organisation's behalf (the CLI);
+# - only members decide on a finding (accepted, not_affected, back to new): accepting a
+#   risk is the organisation's call, not the operator's;
+# - nobody else learns that an inventory exists (`inventory_visible` False: answer 404).
+# An inventory is matched against what its organisation may read (`inventory_reader`),
+# never against what the uploader could read: an operator uploading for an organisation
+# must not put operator-only records into that organisation's findings.
+
+
+class InventoryAction(StrEnum):
+    inventory_read = "inventory_read"
+    inventory_upload = "inventory_upload"
+    finding_decide = "finding_decide"
+
+
+def _in_organisation(principal: Principal, organisation_id: int) -> bool:
+    return principal.is_authenticated and principal.organisation_id == organisation_id
+
+
+def inventory_visible(principal: Principal, organisation_id: int) -> bool:
+    """Whether `principal` may know that the organisation's inventory exists at all."""
+    return _in_organisation(principal, organisation_id) or _is_operator(principal)
+
+
+def decide_inventory(
+    principal: Principal, action: InventoryAction, organisation_id: int | None
+) -> Decision:
+    """May `principal` do `action` on an inventory of `organisation_id`?
+
+    With no organisation (asking to list) any authenticated principal may ask; the list
+    is then filtered with `inventory_filter`.
+    """
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if organisation_id is None:
+        if action is InventoryAction.inventory_read:
+            return _allow("anyone logged in may ask; the list shows only their inventories")
+        return _deny(f"{action} needs an organisation's inventory to act on")
+    member = _in_organisation(principal, organisation_id)
+    if action is InventoryAction.inventory_read:
+        if member or _is_operator(principal):
+            return _allow("members of the organisation and operators read its inventories")
+        return _deny("inventories are for their organisation's members and operators")
+    if action is InventoryAction.inventory_upload:
+        if member or _is_operator(principal):
+            return _allow("members (and operators on their behalf) upload SBOMs")
+        return _deny("only members of the organisation upload to its inventories")
+    if action is InventoryAction.finding_decide:
+        if member:
+            return _allow("the organisation decides on its own findings")
+        return _deny("only members of the organisation decide on its findings")
+    return _deny(f"{action} is not a known inventory action")
+
+
+def require_inventory(
+    principal: Principal, action: InventoryAction, organisation_id: int | None
+) -> None:
+    """`decide_inventory`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_inventory(principal, action, organisation_id)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def inventory_filter(principal: Principal, *, organisation_column: Any) -> ColumnElement[bool]:
+    """The WHERE clause keeping the inventories `inventory_visible` allows (lists, counts)."""
+    if not principal.is_authenticated:
+        return false()
+    if _is_operator(principal):
+        return true()
+    if principal.organisation_id is None:
+        return false()
+    member: ColumnElement[bool] = organisation_column == principal.organisation_id
+    return member
+
+
+def inventory_reader(organisation_id: int) -> Principal:
+    """Whose view of the vulnerability store an organisation's inventory is matched with.
+
+    A member of the organisation with no role of note: records under TLP:CLEAR, the
+    community's GREEN ones, and everything the organisation owns; never what only
+    operators may read.
+    """
+    return Principal(
+        user_id=None,
+        email="",
+        role=None,
+        organisation_id=organisation_id,
+        organisation_slug=None,
+        organisation_kind=None,
+        cli_name=f"inventory-matcher:{organisation_id}",
+    )
+
+
+# --- Benchmark runs and restricted item sets (issue 7) ----------------------------------
+#
+# Rules (also docs/decisions/0009-benchmark-battery.md):
+# - reviewers of an assigned agency and operators start runs in a review, make
+#   determinations, and read everything about its runs: per-item results and Inspect logs;
+# - the developer of the model reads aggregates only (scores, intervals, determinations),
+#   never per-item results, logs, or anything of a restricted item set;
+# - partners see no benchmark results; nobody else learns that a run exists;
+# - runs outside any review, restricted item sets and new policy versions are operators'
+#   business, except that reviewers (role reviewer) and operators may read restricted items;
+# - anyone may read the published coverage policies.
+
+
+class EvalAction(StrEnum):
+    run_start = "run_start"
+    run_read = "run_read"  # aggregates
+    run_read_items = "run_read_items"  # per-item results, Inspect logs
+    determine = "determine"
+    items_load = "items_load"
+    items_read = "items_read"  # restricted item text and canary
+    policy_publish = "policy_publish"
+    policy_read = "policy_read"
+
+
+EvalView = Literal["reviewer", "developer"]
+
+
+def eval_view(principal: Principal, parties: ReviewParties | None) -> EvalView | None:
+    """How much of a review's benchmark results `principal` sees; None: none at all.
+
+    Without parties (a run outside any review) only operators see it, in full.
+    """
+    if parties is None:
+        return "reviewer" if _is_operator(principal) else None
+    view = review_view(principal, parties)
+    if view == "reviewer":
+        return "reviewer"
+    if view == "developer":
+        return "developer"
+    return None
+
+
+def decide_eval(
+    principal: Principal, action: EvalAction, parties: ReviewParties | None = None
+) -> Decision:
+    """May `principal` do `action` to the benchmark runs of the review of `parties`?"""
+    if action is EvalAction.policy_read:
+        return _allow("coverage policies are published for anyone to read")
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    operator = _is_operator(principal)
+    if action in (EvalAction.items_load, EvalAction.policy_publish):
+        if operator:
+            return _allow(f"{action} is an operator's task")
+        return _deny(f"{action} is for operators only")
+    if action is EvalAction.items_read:
+        if operator or principal.role == Role.reviewer:
+            return _allow("reviewers and operators may read restricted items")
+        return _deny("restricted items are for reviewers only")
+    view = eval_view(principal, parties)
+    if action is EvalAction.run_read:
+        if view is not None:
+            return _allow("the review's parties read its benchmark aggregates")
+        return _deny("only the review's reviewers and developer read its benchmark results")
+    if action is EvalAction.run_read_items:
+        if view == "reviewer":
+            return _allow("reviewers read per-item results and logs")
+        return _deny("per-item results and logs are for reviewers only")
+    if action in (EvalAction.run_start, EvalAction.determine):
+        if operator:
+            return _allow("operators run benchmarks and make determinations")
+        if parties is not None and _is_reviewer(principal, parties):
+            return _allow("reviewers of an assigned agency run benchmarks and determine coverage")
+        return _deny("benchmarks are run by reviewers of an assigned agency and operators")
+    return _deny(f"{action} is not a known benchmark action")
+
+
+def require_eval(
+    principal: Principal, action: EvalAction, parties: ReviewParties | None = None
+) -> None:
+    """`decide_eval`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_eval(principal, action, parties)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+# --- Coordinated disclosure cases (issue 4) ----------------------------------------------
+#
+# A case coordinates one vulnerability between the clearinghouse and the vendors it
+# invites. Rules:
+# - coordinators (operators, `local_operator()` included, and the analysts who triage the
+#   reports cases are opened from: role reviewer) open cases, edit them, invite and remove
+#   vendors, move their states, publish and close them, and read everything;
+# - an invited vendor organisation, until it is removed, reads its case whole (description,
+#   affected versions, every party's statements, the messages, the draft advisory); its
+#   users of role vendor post its statements, and every party posts messages;
+# - nobody else learns that a case exists (`case_view` is None: the caller answers 404 as
+#   for a missing case), whatever the embargo or the TLP label;
+# - the advisory a case produces (when it is published or closed) is read by the case's
+#   parties at any time, and by everyone else under the TLP rules of `decide` once the
+#   embargo has passed: `CaseLabels` is a `Labelled`, so it is the very rule the
+#   vulnerability store applies to the OSV record the case stores.
+
+
+class DisclosureAction(StrEnum):
+    case_open = "case_open"
+    case_read = "case_read"  # the case and all its details
+    case_manage = "case_manage"  # edit, invite and remove vendors, move states, publish, close
+    statement_post = "statement_post"
+    message_post = "message_post"
+    advisory_read = "advisory_read"  # the advisory a published or closed case produced
+
+
+@dataclass(frozen=True)
+class CaseParties:
+    """The vendor organisations invited to one case and not removed from it."""
+
+    vendor_org_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class CaseLabels:
+    """How a case's advisory is labelled: its TLP, its owner and its embargo."""
+
+    tlp: str
+    owner_org_id: int | None
+    embargo_ends_at: datetime | None
+
+
+CaseView = Literal["coordinator", "vendor"]
+
+
+def _is_coordinator(principal: Principal) -> bool:
+    # The analysts of the reports section: who validated the reports coordinates the case.
+    return principal.is_authenticated and principal.role in (Role.operator, Role.reviewer)
+
+
+def case_view(principal: Principal, parties: CaseParties) -> CaseView | None:
+    """How `principal` takes part in a case; None means the case stays unseen (a 404)."""
+    if _is_coordinator(principal):
+        return "coordinator"
+    if principal.is_authenticated and _in(principal, parties.vendor_org_ids):
+        return "vendor"
+    return None
+
+
+def _case_rule(principal: Principal, action: DisclosureAction, parties: CaseParties) -> Decision:
+    view = case_view(principal, parties)
+    if action is DisclosureAction.case_read:
+        if view is not None:
+            return _allow("the case's coordinators and invited vendors read it")
+        return _deny("only the case's coordinators and invited vendors read it")
+    if action is DisclosureAction.case_manage:
+        if view == "coordinator":
+            return _allow("coordinators run the case")
+        return _deny("only coordinators edit a case, invite vendors and move its state")
+    if action is DisclosureAction.statement_post:
+        if view == "coordinator":
+            return _allow("coordinators may record a statement a vendor sent them")
+        if view == "vendor" and principal.role == Role.vendor:
+            return _allow("an invited vendor states how its products are affected")
+        return _deny("statements are posted by the invited vendor's users of role vendor")
+    if action is DisclosureAction.message_post:
+        if view is not None:
+            return _allow("every party to the case may write to the others")
+        return _deny("only the case's parties write messages")
+    return _deny(f"{action} is not a known disclosure action")
+
+
+def decide_disclosure(
+    principal: Principal,
+    action: DisclosureAction,
+    parties: CaseParties | None,
+    *,
+    labels: CaseLabels | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """May `principal` do `action` in the case of `parties`?
+
+    With no parties (asking to list, or opening a case) any authenticated principal may
+    ask to list (the list is filtered with `case_filter`) and coordinators may open.
+    `advisory_read` needs `labels`, the produced advisory's labels: None means that the
+    case has produced no advisory, which only its parties may then know about.
+    """
+    if action is DisclosureAction.advisory_read:
+        if parties is not None and case_view(principal, parties) is not None:
+            return _allow("the case's parties read its advisory at any time")
+        if labels is None:
+            return _deny("the case has produced no advisory")
+        return _read_decision(principal, labels, now or utcnow())
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if parties is None:
+        if action is DisclosureAction.case_read:
+            return _allow("anyone logged in may ask; the list shows only their cases")
+        if action is DisclosureAction.case_open and _is_coordinator(principal):
+            return _allow("coordinators open cases from validated reports")
+        if action is DisclosureAction.case_open:
+            return _deny("cases are opened by coordinators")
+        return _deny(f"{action} needs a case to act on")
+    return _case_rule(principal, action, parties)
+
+
+def require_disclosure(
+    principal: Principal,
+    action: DisclosureAction,
+    parties: CaseParties | None,
+    *,
+    labels: CaseLabels | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`decide_disclosure`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_disclosure(principal, action, parties, labels=labels, now=now)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def case_filter(
+    principal: Principal, *, invited: Callable[[int], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """The WHERE clause keeping the cases `case_view` allows (lists, counts).
+
+    `invited(organisation_id)` is the caller's condition "the row's case has this
+    organisation among its invited, not removed, vendors": the tables are the caller's,
+    the decision is this module's.
+    """
+    if not principal.is_authenticated:
+        return false()
+    if _is_coordinator(principal):
+        return true()
+    if principal.organisation_id is None:
+        return false()
+    return invited(principal.organisation_id)
+
+
+def advisory_filter(
+    principal: Principal,
+    *,
+    invited: Callable[[int], ColumnElement[bool]],
+    tlp_column: Any,
+    owner_column: Any,
+    embargo_column: Any,
+    now: datetime | None = None,
+) -> ColumnElement[bool]:
+    """The WHERE clause keeping the produced advisories `advisory_read` allows."""
+    by_tlp = visible_filter(
+        principal,
+        tlp_column=tlp_column,
+        owner_column=owner_column,
+        embargo_column=embargo_column,
+        now=now,
+    )
+    return or_(case_filter(principal, invited=invited), by_tlp)
+
+
+# --- Vulnerability reports (issue 4) ----------------------------------------------------
+#
+# Rules (also docs/decisions/0010-report-deduplication.md):
+# - anyone logged in may submit a report (people, AI labs' pipelines, tools with a token);
+# - analysts (operators, and reviewers of agencies) read every report and triage them:
+#   states, evidence, merge and split, SSVC inputs, bulk actions;
+# - a reporter reads the reports it submitted, and its organisation's reports, in the
+#   reporter's view: without links to other reporters' reports and without evidence;
+# - nobody else learns that a report exists (`report_view` None: the caller answers 404).
+
+
+class ReportAction(StrEnum):
+    report_submit = "report_submit"
+    report_read = "report_read"
+    report_triage = "report_triage"
+
+
+ReportView = Literal["analyst", "reporter"]
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """Whose report it is: the submitting user and the reporter's organisation."""
+
+    submitted_by_user_id: int | None
+    reporter_org_id: int | None
+
+
+def _is_analyst(principal: Principal) -> bool:
+    return principal.is_authenticated and principal.role in (Role.operator, Role.reviewer)
+
+
+def _is_reporter_of(principal: Principal, report: ReportFacts) -> bool:
+    if not principal.is_authenticated:
+        return False
+    if principal.user_id is not None and principal.user_id == report.submitted_by_user_id:
+        return True
+    return principal.organisation_id is not None and (
+        principal.organisation_id == report.reporter_org_id
+    )
+
+
+def report_view(principal: Principal, report: ReportFacts) -> ReportView | None:
+    """How much of a report `principal` sees; None: not even that it exists."""
+    if _is_analyst(principal):
+        return "analyst"
+    if _is_reporter_of(principal, report):
+        return "reporter"
+    return None
+
+
+def decide_report(
+    principal: Principal, action: ReportAction, report: ReportFacts | None = None
+) -> Decision:
+    """May `principal` do `action` (to `report`)? Without a report: may they ask at all?"""
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if action is ReportAction.report_submit:
+        return _allow("anyone logged in may report a vulnerability")
+    if action is ReportAction.report_triage:
+        if _is_analyst(principal):
+            return _allow("analysts (operators and agency reviewers) triage reports")
+        return _deny("reports are triaged by analysts only")
+    if action is ReportAction.report_read:
+        if report is None or report_view(principal, report) is not None:
+            return _allow("reporters read their own reports; analysts read all")
+        return _deny("a report is for its reporter and the analysts")
+    return _deny(f"{action} is not a known report action")
+
+
+def require_report(
+    principal: Principal, action: ReportAction, report: ReportFacts | None = None
+) -> None:
+    """`decide_report`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_report(principal, action, report)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def report_filter(
+    principal: Principal, *, submitted_by_column: Any, reporter_org_column: Any
+) -> ColumnElement[bool]:
+    """The WHERE clause keeping the reports `report_view` shows at all (lists, counts)."""
+    if not principal.is_authenticated:
+        return false()
+    if _is_analyst(principal):
+        return true()
+    terms: list[ColumnElement[bool]] = []
+    if principal.user_id is not None:
+        terms.append(submitted_by_column == principal.user_id)
+    if principal.organisation_id is not None:
+        terms.append(reporter_org_column == principal.organisation_id)
+    return _any(terms)

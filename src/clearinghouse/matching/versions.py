@@ -31,12 +31,15 @@ __all__ = [
 class Version:
     """One parsed version: the text as written and the key its ecosystem orders it by."""
 
-    __slots__ = ("key", "ordering", "text")
+    __slots__ = ("_hash", "key", "ordering", "text")
 
     def __init__(self, ordering: str, text: str, key: Any) -> None:
         self.ordering = ordering
         self.text = text
         self.key = key
+        # Versions live in sets (an entry's `versions` list) and are hashed often; the key
+        # (a packaging.Version's nested tuple, say) costs microseconds to hash each time.
+        self._hash = hash((ordering, key))
 
     def _check(self, other: Version) -> None:
         if other.ordering != self.ordering:
@@ -68,7 +71,7 @@ class Version:
         return self.key == other.key
 
     def __hash__(self) -> int:
-        return hash((self.ordering, self.key))
+        return self._hash
 
     def __repr__(self) -> str:
         return f"Version({self.ordering!r}, {self.text!r})"

@@ -1,8 +1,32 @@
 """Imports every area's ORM models so that `Base.metadata` knows the whole schema."""
 
 from clearinghouse.audit.models import AuditChainHead, AuditEvent
+from clearinghouse.disclosure.models import (
+    CaseAdvisory,
+    CaseMessage,
+    CaseReport,
+    CaseStatement,
+    CaseVendor,
+    DisclosureCase,
+)
+from clearinghouse.evals.models import (
+    CoverageDetermination,
+    CoveragePolicyVersion,
+    EvalRun,
+    EvalRunLog,
+    EvalSampleResult,
+    RestrictedItemSet,
+)
 from clearinghouse.identity.models import ApiToken, Organisation, User, WebSession
-from clearinghouse.reports.models import Report
+from clearinghouse.reports.models import (
+    Report,
+    ReportAttachment,
+    ReportEvent,
+    ReportEvidence,
+    ReportLink,
+    ReportTerm,
+    ReportTextBand,
+)
 from clearinghouse.review.models import (
     AccessGrant,
     FrontierModel,
@@ -14,6 +38,14 @@ from clearinghouse.review.models import (
     ReviewAssignment,
     ReviewFinding,
     ReviewNote,
+)
+from clearinghouse.sbom.models import (
+    FindingEvent,
+    FindingRecord,
+    Inventory,
+    InventoryComponent,
+    InventoryFinding,
+    SbomUpload,
 )
 from clearinghouse.storage.base import Base
 from clearinghouse.storage.ids import IdBlock
@@ -35,19 +67,43 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CaseAdvisory",
+    "CaseMessage",
+    "CaseReport",
+    "CaseStatement",
+    "CaseVendor",
+    "CoverageDetermination",
+    "CoveragePolicyVersion",
+    "DisclosureCase",
+    "EvalRun",
+    "EvalRunLog",
+    "EvalSampleResult",
+    "FindingEvent",
+    "FindingRecord",
     "FrontierModel",
     "IdBlock",
+    "Inventory",
+    "InventoryComponent",
+    "InventoryFinding",
     "KevEntry",
     "ModelVersion",
     "Notification",
     "Organisation",
     "PartnerDesignation",
     "Report",
+    "ReportAttachment",
+    "ReportEvent",
+    "ReportEvidence",
+    "ReportLink",
+    "ReportTerm",
+    "ReportTextBand",
+    "RestrictedItemSet",
     "Review",
     "ReviewActivity",
     "ReviewAssignment",
     "ReviewFinding",
     "ReviewNote",
+    "SbomUpload",
     "User",
     "Vulnerability",
     "VulnerabilityRevision",
