@@ -13,7 +13,7 @@ are one finding that lists all three, not three findings.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -236,6 +236,23 @@ def _affects(record: _Record, key: PackageKey, version: Version) -> bool:
     return any(entry.contains(version) for entry, _ in _entries_for(record, key))
 
 
+def _records_by_package(
+    records: Iterable[_Record], asked: Collection[PackageKey]
+) -> dict[PackageKey, list[_Record]]:
+    """The records that serve each package asked about.
+
+    A "Debian:12" entry serves a question about "Debian:12" and one about "Debian".
+    """
+    per_package: dict[PackageKey, list[_Record]] = defaultdict(list)
+    for record in records:
+        served = set()
+        for ecosystem, name_key in record.entries:
+            served.update({(ecosystem, name_key), (_base_ecosystem(ecosystem), name_key)})
+        for key in served.intersection(asked):
+            per_package[key].append(record)
+    return per_package
+
+
 def _lists(record: _Record, key: PackageKey, version_text: str) -> bool:
     # For a version the ecosystem cannot order, the schema's string match on `versions`.
     return any(version_text in entry.listed_text for entry, _ in _entries_for(record, key))
@@ -419,14 +436,7 @@ def scan_components(
         keyed[package_key(component.ecosystem, component.name)].append(component)
     records = _load_records(session, keyed, principal, now)
 
-    per_package: dict[PackageKey, list[_Record]] = defaultdict(list)
-    for record in records.values():
-        keys = set()
-        for ecosystem, name_key in record.entries:
-            # A "Debian:12" entry serves components asking for "Debian:12" and for "Debian".
-            keys.update({(ecosystem, name_key), (_base_ecosystem(ecosystem), name_key)})
-        for key in keys & keyed.keys():
-            per_package[key].append(record)
+    per_package = _records_by_package(records.values(), keyed.keys())
 
     matches: list[tuple[Component, PackageKey, Version, list[_Record]]] = []
     group_ids: set[int] = set()
@@ -493,13 +503,7 @@ def records_affecting(
     now = now or utcnow()
     keys = [package_key(q.ecosystem, q.name) for q in queries]
     records = _load_records(session, set(keys), principal, now)
-    per_package: dict[PackageKey, list[_Record]] = defaultdict(list)
-    for record in records.values():
-        served = set()
-        for ecosystem, name_key in record.entries:
-            served.update({(ecosystem, name_key), (_base_ecosystem(ecosystem), name_key)})
-        for key in served:
-            per_package[key].append(record)
+    per_package = _records_by_package(records.values(), set(keys))
     answers = []
     for query, key in zip(queries, keys, strict=True):
         candidates = per_package.get(key, [])
