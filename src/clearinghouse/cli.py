@@ -53,6 +53,10 @@ def _register_area_commands() -> None:
         "clearinghouse.evals.cli",
         "clearinghouse.disclosure.cli",
         "clearinghouse.reports.cli",
+        "clearinghouse.advisories.cli",
+        "clearinghouse.advisories.csaf_cli",
+        "clearinghouse.sharing.cli",
+        "clearinghouse.notifications.cli",
     ):
         module = import_module(module_name)
         module.register(app)

@@ -53,6 +53,13 @@ def _api_router() -> APIRouter:
     from clearinghouse.reports.api import router as reports
 
     api.include_router(reports)
+    from clearinghouse.advisories.api import router as advisories
+    from clearinghouse.notifications.api import router as notifications
+    from clearinghouse.sharing.api import router as sharing
+
+    api.include_router(advisories)
+    api.include_router(sharing)
+    api.include_router(notifications)
     return api
 
 
@@ -61,6 +68,18 @@ def _osv_router() -> APIRouter:
     from clearinghouse.matching.api import router as osv_query
 
     return osv_query
+
+
+def _sharing_router() -> APIRouter:
+    # At the root, where the standards put them: /.well-known/csaf/ (CSAF 2.0 section 7)
+    # and /taxii2/ (TAXII 2.1 discovery).
+    from clearinghouse.advisories.provider import router as csaf_provider
+    from clearinghouse.sharing.taxii import router as taxii
+
+    root = APIRouter()
+    root.include_router(csaf_provider)
+    root.include_router(taxii)
+    return root
 
 
 def _pages_router() -> APIRouter:
@@ -82,6 +101,9 @@ def _pages_router() -> APIRouter:
     from clearinghouse.reports.pages import router as report_pages
 
     pages.include_router(report_pages)
+    from clearinghouse.advisories.pages import router as advisory_pages
+
+    pages.include_router(advisory_pages)
     return pages
 
 
@@ -123,6 +145,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(_api_router())
     app.include_router(_osv_router())
+    app.include_router(_sharing_router())
     app.include_router(_pages_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added last = outermost: even a refused, oversized request gets the security headers.

@@ -1,5 +1,6 @@
 """Imports every area's ORM models so that `Base.metadata` knows the whole schema."""
 
+from clearinghouse.advisories.models import Advisory, AdvisoryVersion
 from clearinghouse.audit.models import AuditChainHead, AuditEvent
 from clearinghouse.disclosure.models import (
     CaseAdvisory,
@@ -47,6 +48,7 @@ from clearinghouse.sbom.models import (
     InventoryFinding,
     SbomUpload,
 )
+from clearinghouse.sharing.models import SharingGroup, SharingGroupMember
 from clearinghouse.storage.base import Base
 from clearinghouse.storage.ids import IdBlock
 from clearinghouse.vulnerabilities.models import (
@@ -60,6 +62,8 @@ from clearinghouse.vulnerabilities.models import (
 
 __all__ = [
     "AccessGrant",
+    "Advisory",
+    "AdvisoryVersion",
     "AffectedPackage",
     "AliasGroup",
     "AliasLink",
@@ -104,6 +108,8 @@ __all__ = [
     "ReviewFinding",
     "ReviewNote",
     "SbomUpload",
+    "SharingGroup",
+    "SharingGroupMember",
     "User",
     "Vulnerability",
     "VulnerabilityRevision",

@@ -1,0 +1,20 @@
+"""sharing: STIX/TAXII bookkeeping (issue 5)
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # filled in by the work of issue 5
+
+
+def downgrade() -> None:
+    pass
