@@ -35,6 +35,7 @@ class Resource:
     tlp: str
     owner_org_id: int | None
     embargo_ends_at: datetime | None
+    sharing_group_id: int | None = None
 
 
 def user(role: Role, org_id: int | None, kind: OrgKind | None = None) -> Principal:
@@ -210,6 +211,7 @@ probe = Table(
     Column("tlp", String(16), nullable=False),
     Column("owner_org_id", Integer, nullable=True),
     Column("embargo_ends_at", UTCDateTime, nullable=True),
+    Column("sharing_group_id", Integer, nullable=True),
 )
 
 
@@ -222,6 +224,8 @@ def probe_table(db: Database) -> Iterator[Database]:
 
 
 ORG_IDS = st.sampled_from([1, 2, 3])
+GROUP_IDS = st.sampled_from([7, 8])
+group_sets = st.frozensets(GROUP_IDS)
 principals = st.one_of(
     st.just(ANONYMOUS),
     st.builds(local_operator, st.sampled_from(["cli", "alice"])),
@@ -234,6 +238,8 @@ principals = st.one_of(
         organisation_id=st.one_of(ORG_IDS, st.none()),
         organisation_slug=st.just("org"),
         organisation_kind=st.sampled_from(list(OrgKind)),
+        amber_groups=group_sets,
+        red_groups=group_sets,
     ),
 )
 labels = st.sampled_from([*(label.value for label in Tlp), "WHITE", "amber", "", "TLP:RED"])
@@ -245,7 +251,12 @@ offsets = st.one_of(
     st.timedeltas(min_value=timedelta(days=-400), max_value=timedelta(days=400)),
 )
 rows = st.lists(
-    st.tuples(labels, st.one_of(st.none(), ORG_IDS), st.one_of(st.none(), offsets)),
+    st.tuples(
+        labels,
+        st.one_of(st.none(), ORG_IDS),
+        st.one_of(st.none(), offsets),
+        st.one_of(st.none(), GROUP_IDS),
+    ),
     min_size=1,
     max_size=25,
 )
@@ -260,12 +271,12 @@ rows = st.lists(
 def test_visible_filter_returns_exactly_what_decide_allows(
     probe_table: Database,
     now: datetime,
-    drawn_rows: list[tuple[str, int | None, timedelta | None]],
+    drawn_rows: list[tuple[str, int | None, timedelta | None, int | None]],
     askers: list[Principal],
 ) -> None:
     resources = {
-        n: Resource(tlp, owner, None if offset is None else now + offset)
-        for n, (tlp, owner, offset) in enumerate(drawn_rows, start=1)
+        n: Resource(tlp, owner, None if offset is None else now + offset, group)
+        for n, (tlp, owner, offset, group) in enumerate(drawn_rows, start=1)
     }
     with probe_table.session() as session:
         session.execute(delete(probe))
@@ -277,6 +288,7 @@ def test_visible_filter_returns_exactly_what_decide_allows(
                     "tlp": r.tlp,
                     "owner_org_id": r.owner_org_id,
                     "embargo_ends_at": r.embargo_ends_at,
+                    "sharing_group_id": r.sharing_group_id,
                 }
                 for n, r in resources.items()
             ],
@@ -288,6 +300,7 @@ def test_visible_filter_returns_exactly_what_decide_allows(
                 tlp_column=probe.c.tlp,
                 owner_column=probe.c.owner_org_id,
                 embargo_column=probe.c.embargo_ends_at,
+                sharing_group_column=probe.c.sharing_group_id,
                 now=now,
             )
             seen = set(session.execute(select(probe.c.id).where(where)).scalars())
@@ -298,3 +311,62 @@ def test_visible_filter_returns_exactly_what_decide_allows(
             assert seen == allowed, principal
             # NULL-safe: negating the filter gives exactly the rest.
             assert hidden == set(resources) - allowed, principal
+
+
+# --- Sharing groups: who beyond the owner reads AMBER and RED --------------------------
+
+PARTNERS = 7
+member = Principal(
+    user_id=300,
+    email="ops@acme.example",
+    role=Role.partner,
+    organisation_id=ACME,
+    organisation_slug="acme",
+    organisation_kind=OrgKind.vendor,
+    amber_groups=frozenset({PARTNERS}),
+)
+named = Principal(
+    user_id=301,
+    email="ciso@acme.example",
+    role=Role.partner,
+    organisation_id=ACME,
+    organisation_slug="acme",
+    organisation_kind=OrgKind.vendor,
+    amber_groups=frozenset({PARTNERS}),
+    red_groups=frozenset({PARTNERS}),
+)
+outsider = user(Role.partner, 9)
+
+
+@pytest.mark.parametrize(
+    ("label", "member_reads", "named_reads"),
+    [
+        ("AMBER", True, True),
+        ("AMBER+STRICT", False, False),  # the organisation only: a group does not widen it
+        ("RED", False, True),  # individual recipients only
+        ("GREEN", True, True),
+    ],
+)
+def test_a_sharing_group_opens_amber_to_members_and_red_to_named_people(
+    label: str, member_reads: bool, named_reads: bool
+) -> None:
+    resource = Resource(label, GRID, None, PARTNERS)
+    assert bool(decide(member, Action.vuln_read, resource, now=NOW)) is member_reads
+    assert bool(decide(named, Action.vuln_read, resource, now=NOW)) is named_reads
+    outsider_reads = label == "GREEN"  # the community reads GREEN, group or not
+    assert bool(decide(outsider, Action.vuln_read, resource, now=NOW)) is outsider_reads
+    # The same resource without the group: only the owner's rules.
+    alone = Resource(label, GRID, None, None)
+    assert bool(decide(member, Action.vuln_read, alone, now=NOW)) is (label == "GREEN")
+
+
+def test_an_embargo_opens_to_the_designated_partners_and_nobody_else() -> None:
+    embargoed = Resource("CLEAR", GRID, NOW + timedelta(days=3), PARTNERS)
+    assert decide(member, Action.vuln_read, embargoed, now=NOW)
+    assert not decide(outsider, Action.vuln_read, embargoed, now=NOW)
+    assert not decide(ANONYMOUS, Action.vuln_read, embargoed, now=NOW)
+    assert decide(ANONYMOUS, Action.vuln_read, embargoed, now=NOW + timedelta(days=3))
+    # An embargoed RED resource stays closed to a member who is not named.
+    red = Resource("RED", GRID, NOW + timedelta(days=3), PARTNERS)
+    assert not decide(member, Action.vuln_read, red, now=NOW)
+    assert decide(named, Action.vuln_read, red, now=NOW)

@@ -9,19 +9,29 @@ Reading a labelled resource (`Action.vuln_read`) under TLP 2.0:
 - CLEAR: anyone, anonymous included.
 - GREEN: any authenticated user of any organisation on this instance (the community),
   and operators.
-- AMBER: users of the owner organisation, and operators.
-- AMBER+STRICT and RED: users of the owner organisation only; not even operators.
-  RED will narrow further, to named people, in a later issue.
-- A resource with no owner and a label above CLEAR: operators only.
+- AMBER: users of the owner organisation, operators, and the members of the resource's
+  sharing group (users of a member organisation, and people named in the group).
+- AMBER+STRICT: users of the owner organisation only ("restricted to the organisation");
+  not even operators, and a sharing group does not widen it.
+- RED: users of the owner organisation, and the people named individually in the
+  resource's sharing group ("for the eyes and ears of individual recipients only"): an
+  organisation's membership alone does not open RED.
+- A resource with no owner and a label above CLEAR: operators only (and, for AMBER and
+  RED, its sharing group as above).
 - A label that is not one of the five canonical `Tlp` values (as stored) is read as RED:
   unknown labels fail closed.
 
-Embargo: while `embargo_ends_at` lies in the future, only the owner organisation's users
-and operators may read, whatever the label (a CLEAR or GREEN label does not open an
-embargoed resource). The embargo only ever narrows: it adds a condition to the TLP rules
-and never widens them, so an operator still cannot read an embargoed RED resource of
-another organisation. From the instant `embargo_ends_at` is reached, the TLP rules alone
-apply.
+Sharing groups (`sharing.models`) are how an owner designates recipients; the principal
+carries the groups it belongs to (`Principal.amber_groups`, `.red_groups`), read once when
+it is built, so these functions stay pure.
+
+Embargo: while `embargo_ends_at` lies in the future, only the owner organisation's users,
+operators and the members of the resource's sharing group (its designated partners) may
+read, whatever the label (a CLEAR or GREEN label does not open an embargoed resource to
+the community). The embargo only ever narrows: it adds a condition to the TLP rules and
+never widens them, so an operator still cannot read an embargoed RED resource of another
+organisation, and a partner reads an embargoed RED one only if named. From the instant
+`embargo_ends_at` is reached, the TLP rules alone apply.
 
 Other actions:
 - vuln_write, vuln_ingest, org_manage, user_manage, audit_read: operators only (role
@@ -89,6 +99,12 @@ class Labelled(Protocol):
     def embargo_ends_at(self) -> datetime | None: ...
 
 
+def sharing_group_of(resource: Labelled) -> int | None:
+    """The resource's sharing group; a resource type without the attribute has none."""
+    group: int | None = getattr(resource, "sharing_group_id", None)
+    return group
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -139,6 +155,13 @@ def _tlp_decision(principal: Principal, resource: Labelled) -> Decision:
     label = _stored_label(resource.tlp)
     if label is Tlp.CLEAR:
         return _allow("TLP:CLEAR may be read by anyone")
+    group = sharing_group_of(resource)
+    # Only a canonical label opens to a group: an unknown one read as RED stays closed.
+    canonical = resource.tlp == label.value
+    if label is Tlp.AMBER and group is not None and group in principal.amber_groups:
+        return _allow("TLP:AMBER may be read by the members of its sharing group")
+    if canonical and label is Tlp.RED and group is not None and group in principal.red_groups:
+        return _allow("TLP:RED may be read by the people named in its sharing group")
     if resource.owner_org_id is None:
         if _is_operator(principal):
             return _allow(f"TLP:{label} without an owner is read by operators")
@@ -152,8 +175,15 @@ def _tlp_decision(principal: Principal, resource: Labelled) -> Decision:
     if label is Tlp.AMBER:
         if _is_operator(principal):
             return _allow("TLP:AMBER may be read by operators")
-        return _deny("TLP:AMBER is for the owner organisation and operators")
+        return _deny("TLP:AMBER is for the owner organisation, operators and its sharing group")
+    if label is Tlp.RED:
+        return _deny("TLP:RED is for the owner organisation and the people named to receive it")
     return _deny(f"TLP:{label} is for the owner organisation only")
+
+
+def _in_sharing_group(principal: Principal, resource: Labelled) -> bool:
+    group = sharing_group_of(resource)
+    return group is not None and group in principal.amber_groups
 
 
 def _read_decision(principal: Principal, resource: Labelled, now: datetime) -> Decision:
@@ -165,9 +195,11 @@ def _read_decision(principal: Principal, resource: Labelled, now: datetime) -> D
         return tlp
     if _is_owner(principal, resource) or _is_operator(principal):
         return _allow(f"{tlp.reason}; under embargo, which the owner and operators may read")
+    if _in_sharing_group(principal, resource):
+        return _allow(f"{tlp.reason}; under embargo, which its designated partners may read")
     return _deny(
         f"under embargo until {embargo_ends_at.isoformat()}: "
-        "only the owner organisation and operators may read it"
+        "only the owner organisation, operators and its sharing group may read it"
     )
 
 
@@ -220,12 +252,14 @@ def visible_filter(
     tlp_column: Any,
     owner_column: Any,
     embargo_column: Any,
+    sharing_group_column: Any = None,
     now: datetime | None = None,
 ) -> ColumnElement[bool]:
     """The WHERE clause that keeps exactly the rows `decide(principal, vuln_read, row)` allows.
 
     Every term is NULL-safe (a NULL owner or embargo gives FALSE, not NULL), so the
-    clause may also be negated or combined freely.
+    clause may also be negated or combined freely. Without `sharing_group_column` the
+    table has no sharing groups, and only the owner/operator/community rules apply.
     """
     now = now or utcnow()
     not_embargoed = or_(embargo_column.is_(None), embargo_column <= now)
@@ -247,7 +281,22 @@ def visible_filter(
     if _is_member(principal):
         tlp_terms.append(and_(owned, tlp_column == Tlp.GREEN.value))
 
-    embargo_ok = true() if operator else or_(not_embargoed, is_owner)
+    # NULL-safe like the rest: a row without a group is in none.
+    in_group: ColumnElement[bool] = false()
+    if sharing_group_column is not None and principal.amber_groups:
+        in_group = and_(
+            sharing_group_column.is_not(None),
+            sharing_group_column.in_(sorted(principal.amber_groups)),
+        )
+        tlp_terms.append(and_(tlp_column == Tlp.AMBER.value, in_group))
+    if sharing_group_column is not None and principal.red_groups:
+        named = and_(
+            sharing_group_column.is_not(None),
+            sharing_group_column.in_(sorted(principal.red_groups)),
+        )
+        tlp_terms.append(and_(tlp_column == Tlp.RED.value, named))
+
+    embargo_ok = true() if operator else or_(not_embargoed, is_owner, in_group)
     return and_(_any(tlp_terms), embargo_ok)
 
 

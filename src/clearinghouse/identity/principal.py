@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import object_session
+
 from clearinghouse.identity.models import OrgKind, Role, User
 
 
@@ -13,6 +16,10 @@ class Principal:
 
     `cli_name` is set only for the machine owner acting through the CLI
     (`local_operator`), which has the operator's authority but no user row.
+
+    `amber_groups` are the sharing groups this person reads TLP:AMBER in (their
+    organisation is a member, or they are named); `red_groups` those they are named in
+    individually, which alone opens TLP:RED (see `identity.policy`).
     """
 
     user_id: int | None
@@ -22,6 +29,8 @@ class Principal:
     organisation_slug: str | None
     organisation_kind: OrgKind | None
     cli_name: str | None = None
+    amber_groups: frozenset[int] = frozenset()
+    red_groups: frozenset[int] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -47,8 +56,28 @@ ANONYMOUS = Principal(
 )
 
 
+def _sharing_groups(user: User) -> tuple[frozenset[int], frozenset[int]]:
+    """(groups the user reads AMBER in, groups the user is named in) from the user's session."""
+    from clearinghouse.sharing.models import SharingGroupMember
+
+    session = object_session(user)
+    if session is None:
+        return frozenset(), frozenset()
+    rows = session.execute(
+        select(SharingGroupMember.group_id, SharingGroupMember.user_id).where(
+            SharingGroupMember.organisation_id == user.organisation_id,
+            or_(SharingGroupMember.user_id.is_(None), SharingGroupMember.user_id == user.id),
+        )
+    ).all()
+    amber = frozenset(group_id for group_id, _ in rows)
+    red = frozenset(group_id for group_id, named in rows if named == user.id)
+    return amber, red
+
+
 def principal_for(user: User) -> Principal:
+    """The snapshot of `user`, with the sharing groups read through the user's own session."""
     organisation = user.organisation
+    amber_groups, red_groups = _sharing_groups(user)
     return Principal(
         user_id=user.id,
         email=user.email,
@@ -56,6 +85,8 @@ def principal_for(user: User) -> Principal:
         organisation_id=organisation.id,
         organisation_slug=organisation.slug,
         organisation_kind=organisation.kind,
+        amber_groups=amber_groups,
+        red_groups=red_groups,
     )
 
 
