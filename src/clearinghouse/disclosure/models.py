@@ -52,6 +52,9 @@ class DisclosureCase(Base):
     severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
     cve_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     tlp: Mapped[str] = mapped_column(String(16))
+    sharing_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id"), nullable=True
+    )
     embargo_ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.open)
     # The coordinator's organisation owns what the case publishes (None: the local operator).

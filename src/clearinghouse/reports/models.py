@@ -94,6 +94,9 @@ class Report(Base):
     cwe: Mapped[str | None] = mapped_column(String(32), nullable=True)
     cvss_vector: Mapped[str | None] = mapped_column(String(200), nullable=True)
     tlp: Mapped[str] = mapped_column(String(16), default="AMBER")
+    sharing_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id"), nullable=True
+    )
     # Provenance: who submitted it, and what found it.
     submitted_by: Mapped[str] = mapped_column(String(200))
     submitted_by_user_id: Mapped[int | None] = mapped_column(

@@ -158,6 +158,13 @@ class InventoryFinding(Base):
     vex_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
     vex_justification: Mapped[str | None] = mapped_column(String(100), nullable=True)
     vex_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A finding is the organisation's own business: AMBER+STRICT unless it shares it.
+    tlp: Mapped[str] = mapped_column(
+        String(16), default="AMBER+STRICT", server_default="AMBER+STRICT"
+    )
+    sharing_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id"), nullable=True
+    )
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -49,6 +49,9 @@ class Vulnerability(Base):
     tlp: Mapped[str] = mapped_column(String(16), default="CLEAR")
     embargo_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    sharing_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id"), nullable=True
+    )
     source: Mapped[str] = mapped_column(String(32))
     source_file: Mapped[str] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
