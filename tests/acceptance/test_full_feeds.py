@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import typer.testing
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -83,6 +84,10 @@ def test_every_alias_resolves_to_its_group_through_the_cli(full_store, monkeypat
     db, settings, _ = full_store
     monkeypatch.setenv("CLEARINGHOUSE_DATABASE_URL", settings.database_url)
     get_settings.cache_clear()
+    # The real command tree, built once as a `clearinghouse` process builds it: typer's
+    # runner would rebuild every command's parameters from type hints on each call (80 ms).
+    command = typer.main.get_command(cli_app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command)
     runner = CliRunner()
     failures = []
     for identifier, record_ids in _aliases(db).items():
