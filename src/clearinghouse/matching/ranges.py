@@ -145,7 +145,7 @@ class AffectedVersions:
             for osv_range in affected.get("ranges", ())
             if osv_range.get("type") in _VERSION_RANGE_TYPES
         )
-        listed_text = frozenset(str(v) for v in affected.get("versions", ()))
+        listed_text = frozenset(map(str, affected.get("versions", ())))
         return cls(ecosystem, ranges, listed_text)
 
     @property

@@ -165,6 +165,7 @@ def _load_records(
         tlp_column=Vulnerability.tlp,
         owner_column=Vulnerability.owner_org_id,
         embargo_column=Vulnerability.embargo_ends_at,
+        sharing_group_column=Vulnerability.sharing_group_id,
         now=now,
     )
     records: dict[int, _Record] = {}
@@ -183,7 +184,9 @@ def _load_records(
             .where(Vulnerability.withdrawn.is_(None))
             .where(visible)
         )
-        for row in session.execute(statement):
+        # Through the connection, not the ORM: plain rows, without the ORM's per-row
+        # loading machinery (0.2 s of a 10,000-component scan).
+        for row in session.connection().execute(statement):
             records[row.id] = _Record(
                 id=row.id,
                 osv_id=row.osv_id,
@@ -248,8 +251,11 @@ def _records_by_package(
         served = set()
         for ecosystem, name_key in record.entries:
             served.update({(ecosystem, name_key), (_base_ecosystem(ecosystem), name_key)})
-        for key in served.intersection(asked):
-            per_package[key].append(record)
+        # Look the few served keys up in `asked`, never the other way round: a set's
+        # intersection with a dict view walks the whole view (10,000 packages) per record.
+        for key in served:
+            if key in asked:
+                per_package[key].append(record)
     return per_package
 
 
