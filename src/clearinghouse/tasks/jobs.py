@@ -9,6 +9,11 @@ from huey import crontab
 
 from clearinghouse.clock import SystemClock
 from clearinghouse.evals.jobs import JOB_RETRIES, JOB_RETRY_DELAY, execute_benchmark_run
+from clearinghouse.notifications.jobs import (
+    execute_delivery,
+    execute_sweep,
+    queue_startup_sweep,
+)
 from clearinghouse.settings import Settings, get_settings
 from clearinghouse.tasks import huey
 
@@ -40,3 +45,20 @@ def review_tick() -> int:
 
 # Benchmark runs (issue 7): queued by `evals.runs.enqueue_run`, one job per run.
 benchmark_run = huey.task(retries=JOB_RETRIES, retry_delay=JOB_RETRY_DELAY)(execute_benchmark_run)
+
+
+# Notification delivery (issue 5): one job per attempt, queued by the sweeper and by a
+# failed attempt (its retry, at the backoff's time); the sweep runs every minute and once
+# when a worker starts, to take over what a killed worker was doing.
+deliver_notification = huey.task()(execute_delivery)
+sweep_notifications = huey.task()(execute_sweep)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def notifications_sweep() -> None:
+    execute_sweep()
+
+
+@huey.on_startup()
+def sweep_notifications_at_start() -> None:
+    queue_startup_sweep(sweep_notifications)
