@@ -55,7 +55,9 @@ def _register_area_commands() -> None:
         "clearinghouse.reports.cli",
         "clearinghouse.advisories.cli",
         "clearinghouse.advisories.csaf_cli",
+        "clearinghouse.advisories.provider_cli",
         "clearinghouse.sharing.cli",
+        "clearinghouse.sharing.stix_cli",
         "clearinghouse.notifications.cli",
     ):
         module = import_module(module_name)

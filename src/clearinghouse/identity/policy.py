@@ -557,12 +557,13 @@ def inventory_filter(principal: Principal, *, organisation_column: Any) -> Colum
     return member
 
 
-def inventory_reader(organisation_id: int) -> Principal:
+def inventory_reader(organisation_id: int, amber_groups: frozenset[int] = frozenset()) -> Principal:
     """Whose view of the vulnerability store an organisation's inventory is matched with.
 
     A member of the organisation with no role of note: records under TLP:CLEAR, the
-    community's GREEN ones, and everything the organisation owns; never what only
-    operators may read.
+    community's GREEN ones, everything the organisation owns, and the AMBER records of the
+    sharing groups the organisation itself is a member of (`amber_groups`: memberships of
+    the organisation, not of people named, so never RED); never what only operators read.
     """
     return Principal(
         user_id=None,
@@ -572,6 +573,29 @@ def inventory_reader(organisation_id: int) -> Principal:
         organisation_slug=None,
         organisation_kind=None,
         cli_name=f"inventory-matcher:{organisation_id}",
+        amber_groups=amber_groups,
+    )
+
+
+# Findings shared through a sharing group (issue 5, docs/decisions/0013): the inventory's
+# organisation may label a finding and name a group; the group then reads that finding,
+# and nothing else of the inventory, read-only: TLP:AMBER opens it to the users of the
+# member organisations, TLP:RED to the people named. CLEAR, GREEN and AMBER+STRICT open a
+# finding to nobody beyond the organisation and operators: an organisation's exposure is
+# shared only with recipients it designates.
+
+
+def finding_shared(principal: Principal, *, tlp: str, sharing_group_id: int | None) -> bool:
+    """Whether a finding's label and group let `principal` (not of the organisation) read it."""
+    return _shared_with(principal, tlp, sharing_group_id)
+
+
+def finding_shared_filter(
+    principal: Principal, *, tlp_column: Any, sharing_group_column: Any
+) -> ColumnElement[bool]:
+    """The WHERE clause keeping the findings `finding_shared` opens to `principal`."""
+    return _shared_filter(
+        principal, tlp_column=tlp_column, sharing_group_column=sharing_group_column
     )
 
 
@@ -700,11 +724,16 @@ class CaseParties:
 
 @dataclass(frozen=True)
 class CaseLabels:
-    """How a case's advisory is labelled: its TLP, its owner and its embargo."""
+    """How a case's advisory is labelled: its TLP, its owner, its embargo, its sharing group.
+
+    The case's sharing group opens its produced advisory (and OSV record) to the group
+    under the TLP rules of `decide`, never the case itself (issue 5, ADR 0013).
+    """
 
     tlp: str
     owner_org_id: int | None
     embargo_ends_at: datetime | None
+    sharing_group_id: int | None = None
 
 
 CaseView = Literal["coordinator", "vendor"]
@@ -823,6 +852,7 @@ def advisory_filter(
     tlp_column: Any,
     owner_column: Any,
     embargo_column: Any,
+    sharing_group_column: Any = None,
     now: datetime | None = None,
 ) -> ColumnElement[bool]:
     """The WHERE clause keeping the produced advisories `advisory_read` allows."""
@@ -831,6 +861,7 @@ def advisory_filter(
         tlp_column=tlp_column,
         owner_column=owner_column,
         embargo_column=embargo_column,
+        sharing_group_column=sharing_group_column,
         now=now,
     )
     return or_(case_filter(principal, invited=invited), by_tlp)
@@ -844,6 +875,11 @@ def advisory_filter(
 #   states, evidence, merge and split, SSVC inputs, bulk actions;
 # - a reporter reads the reports it submitted, and its organisation's reports, in the
 #   reporter's view: without links to other reporters' reports and without evidence;
+# - a report's TLP label and sharing group open it, read-only and in the reporter's view,
+#   to the group (issue 5, docs/decisions/0013): TLP:AMBER to the users of its member
+#   organisations, TLP:RED to the people named in it; CLEAR, GREEN and AMBER+STRICT open
+#   a report to nobody more (a report is an unvalidated claim: it reaches the community
+#   only through a case's advisory);
 # - nobody else learns that a report exists (`report_view` None: the caller answers 404).
 
 
@@ -851,6 +887,7 @@ class ReportAction(StrEnum):
     report_submit = "report_submit"
     report_read = "report_read"
     report_triage = "report_triage"
+    report_label = "report_label"  # its TLP label and sharing group
 
 
 ReportView = Literal["analyst", "reporter"]
@@ -858,10 +895,47 @@ ReportView = Literal["analyst", "reporter"]
 
 @dataclass(frozen=True)
 class ReportFacts:
-    """Whose report it is: the submitting user and the reporter's organisation."""
+    """Whose report it is (submitting user, reporter's organisation) and how it is labelled."""
 
     submitted_by_user_id: int | None
     reporter_org_id: int | None
+    tlp: str = Tlp.AMBER_STRICT.value
+    sharing_group_id: int | None = None
+
+
+def _shared_with(principal: Principal, tlp: str, sharing_group_id: int | None) -> bool:
+    """Whether a report's (or finding's) label and group open it to `principal`."""
+    if not principal.is_authenticated or sharing_group_id is None:
+        return False
+    if tlp == Tlp.AMBER.value:
+        return sharing_group_id in principal.amber_groups
+    if tlp == Tlp.RED.value:
+        return sharing_group_id in principal.red_groups
+    return False
+
+
+def _shared_filter(
+    principal: Principal, *, tlp_column: Any, sharing_group_column: Any
+) -> ColumnElement[bool]:
+    """The SQL twin of `_shared_with`; NULL-safe (a row without a group is in none)."""
+    terms: list[ColumnElement[bool]] = []
+    if principal.is_authenticated and principal.amber_groups:
+        terms.append(
+            and_(
+                tlp_column == Tlp.AMBER.value,
+                sharing_group_column.is_not(None),
+                sharing_group_column.in_(sorted(principal.amber_groups)),
+            )
+        )
+    if principal.is_authenticated and principal.red_groups:
+        terms.append(
+            and_(
+                tlp_column == Tlp.RED.value,
+                sharing_group_column.is_not(None),
+                sharing_group_column.in_(sorted(principal.red_groups)),
+            )
+        )
+    return _any(terms)
 
 
 def _is_analyst(principal: Principal) -> bool:
@@ -884,6 +958,8 @@ def report_view(principal: Principal, report: ReportFacts) -> ReportView | None:
         return "analyst"
     if _is_reporter_of(principal, report):
         return "reporter"
+    if _shared_with(principal, report.tlp, report.sharing_group_id):
+        return "reporter"
     return None
 
 
@@ -901,8 +977,14 @@ def decide_report(
         return _deny("reports are triaged by analysts only")
     if action is ReportAction.report_read:
         if report is None or report_view(principal, report) is not None:
-            return _allow("reporters read their own reports; analysts read all")
-        return _deny("a report is for its reporter and the analysts")
+            return _allow("reporters, analysts and the report's sharing group read it")
+        return _deny("a report is for its reporter, the analysts and its sharing group")
+    if action is ReportAction.report_label:
+        if _is_analyst(principal):
+            return _allow("analysts label reports")
+        if report is not None and _is_reporter_of(principal, report):
+            return _allow("a reporter labels its own reports")
+        return _deny("a report is labelled by its reporter and the analysts")
     return _deny(f"{action} is not a known report action")
 
 
@@ -919,9 +1001,17 @@ def require_report(
 
 
 def report_filter(
-    principal: Principal, *, submitted_by_column: Any, reporter_org_column: Any
+    principal: Principal,
+    *,
+    submitted_by_column: Any,
+    reporter_org_column: Any,
+    tlp_column: Any = None,
+    sharing_group_column: Any = None,
 ) -> ColumnElement[bool]:
-    """The WHERE clause keeping the reports `report_view` shows at all (lists, counts)."""
+    """The WHERE clause keeping the reports `report_view` shows at all (lists, counts).
+
+    Without the label columns only the reporter and analyst rules apply.
+    """
     if not principal.is_authenticated:
         return false()
     if _is_analyst(principal):
@@ -931,4 +1021,213 @@ def report_filter(
         terms.append(submitted_by_column == principal.user_id)
     if principal.organisation_id is not None:
         terms.append(reporter_org_column == principal.organisation_id)
+    if tlp_column is not None and sharing_group_column is not None:
+        terms.append(
+            _shared_filter(
+                principal, tlp_column=tlp_column, sharing_group_column=sharing_group_column
+            )
+        )
     return _any(terms)
+
+
+# --- Notifications: webhooks, e-mail recipients, the delivery log (issue 5) ------------
+#
+# An organisation's webhook subscriptions, e-mail recipients and delivery log (which
+# notifications went where, each attempt, the dead letters) are its own business. Rules
+# (also docs/notifications.md):
+# - users of the organisation (any role) and operators manage its subscriptions and
+#   recipients (add, remove, rotate a secret), read its delivery log and redeliver its
+#   dead letters;
+# - the operators' own channel (organisation None: notifications addressed to the
+#   instance's operators) is managed and read by operators only;
+# - nobody else learns that a subscription or delivery exists (`notifications_filter`
+#   hides it; the caller answers 404).
+
+
+class NotificationAction(StrEnum):
+    notifications_manage = "notifications_manage"
+    deliveries_read = "deliveries_read"
+
+
+def decide_notifications(
+    principal: Principal, action: NotificationAction, organisation_id: int | None
+) -> Decision:
+    """May `principal` do `action` on the channels of `organisation_id` (None: operators')?"""
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if action not in set(NotificationAction):
+        return _deny(f"{action} is not a known notification action")
+    if _is_operator(principal):
+        return _allow("operators manage every organisation's notifications")
+    if organisation_id is None:
+        return _deny("the operators' notifications are for operators only")
+    if _in_organisation(principal, organisation_id):
+        return _allow("an organisation's users manage its own notifications")
+    return _deny("notifications are for their organisation's users and operators")
+
+
+def require_notifications(
+    principal: Principal, action: NotificationAction, organisation_id: int | None
+) -> None:
+    """`decide_notifications`, raising `Unauthenticated` or `Forbidden` when refused."""
+    decision = decide_notifications(principal, action, organisation_id)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def notifications_filter(principal: Principal, *, organisation_column: Any) -> ColumnElement[bool]:
+    """The WHERE clause keeping the subscriptions and deliveries `decide_notifications` allows."""
+    if not principal.is_authenticated:
+        return false()
+    if _is_operator(principal):
+        return true()
+    if principal.organisation_id is None:
+        return false()
+    own: ColumnElement[bool] = organisation_column == principal.organisation_id
+    return own
+
+
+# --- Sharing groups (issue 5) ------------------------------------------------------------
+#
+# Rules (also docs/decisions/0013-tlp-and-sharing-groups.md):
+# - operators create groups and add and remove members (organisations, named people);
+# - a group and its members are read by operators and by the group's members (a user of a
+#   member organisation, or a person named in it);
+# - nobody else learns that a group exists (`sharing_group_visible` False: answer 404);
+# - naming a group on a labelled resource is the business of whoever may label it (the
+#   area's own rule); the group must exist, and the label alone decides what it opens.
+
+
+class SharingAction(StrEnum):
+    group_manage = "group_manage"
+    group_read = "group_read"
+
+
+def sharing_group_visible(principal: Principal, group_id: int) -> bool:
+    """Whether `principal` may know that the group exists, and who is in it."""
+    return _is_operator(principal) or (
+        principal.is_authenticated and group_id in principal.amber_groups
+    )
+
+
+def decide_sharing(
+    principal: Principal, action: SharingAction, group_id: int | None = None
+) -> Decision:
+    """May `principal` do `action` (to the group `group_id`; None: asking to list or create)?"""
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if action is SharingAction.group_manage:
+        if _is_operator(principal):
+            return _allow("operators manage sharing groups")
+        return _deny("sharing groups are managed by operators")
+    if action is SharingAction.group_read:
+        if group_id is None or sharing_group_visible(principal, group_id):
+            return _allow("a group's members and operators read it")
+        return _deny("a sharing group is read by its members and operators")
+    return _deny(f"{action} is not a known sharing action")
+
+
+def require_sharing(
+    principal: Principal, action: SharingAction, group_id: int | None = None
+) -> None:
+    """`decide_sharing`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_sharing(principal, action, group_id)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def sharing_group_filter(principal: Principal, *, group_column: Any) -> ColumnElement[bool]:
+    """The WHERE clause keeping the groups `sharing_group_visible` allows (lists)."""
+    if not principal.is_authenticated:
+        return false()
+    if _is_operator(principal):
+        return true()
+    if not principal.amber_groups:
+        return false()
+    mine: ColumnElement[bool] = group_column.in_(sorted(principal.amber_groups))
+    return mine
+
+
+# --- Advisories: CSAF 2.0 documents (issue 5) --------------------------------------------
+#
+# Rules (also docs/advisories.md):
+# - analysts (operators, `local_operator()` included, and reviewers: `_is_coordinator`, as
+#   for disclosure cases) draft advisories, edit drafts, publish versions, and read every
+#   advisory, its draft fields and every version: they write them;
+# - nobody else learns that an unpublished advisory exists;
+# - a published version is read under the labels it was published with (TLP, owner,
+#   sharing group, embargo) by exactly the rule of `decide(principal, Action.vuln_read)`:
+#   CLEAR by anyone, AMBER by the owner, operators and the sharing group's members, the
+#   embargo opening it to the designated partners only; `advisory_version_filter` is the
+#   SQL twin for lists.
+
+
+class AdvisoryAction(StrEnum):
+    advisory_write = "advisory_write"  # draft, edit the draft, publish
+    advisory_read_draft = "advisory_read_draft"  # the unpublished parts
+    advisory_read = "advisory_read"  # a published version
+
+
+def decide_advisory(
+    principal: Principal,
+    action: AdvisoryAction,
+    version_labels: Labelled | None = None,
+    *,
+    now: datetime | None = None,
+) -> Decision:
+    """May `principal` do `action`? `advisory_read` needs the published version's labels."""
+    if _is_coordinator(principal):
+        return _allow("analysts (operators and reviewers) write and read advisories")
+    if action is AdvisoryAction.advisory_read:
+        if version_labels is None:
+            return _deny("the advisory has no published version")
+        return decide(principal, Action.vuln_read, version_labels, now=now)
+    if not principal.is_authenticated:
+        return _deny(f"{action} needs a login")
+    if action in (AdvisoryAction.advisory_write, AdvisoryAction.advisory_read_draft):
+        return _deny("advisories are drafted and published by analysts (operators, reviewers)")
+    return _deny(f"{action} is not a known advisory action")
+
+
+def require_advisory(
+    principal: Principal,
+    action: AdvisoryAction,
+    version_labels: Labelled | None = None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """`decide_advisory`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
+    decision = decide_advisory(principal, action, version_labels, now=now)
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
+def advisory_version_filter(
+    principal: Principal,
+    *,
+    tlp_column: Any,
+    owner_column: Any,
+    embargo_column: Any,
+    sharing_group_column: Any,
+    now: datetime | None = None,
+) -> ColumnElement[bool]:
+    """The WHERE clause keeping the published versions `advisory_read` allows."""
+    if _is_coordinator(principal):
+        return true()
+    return visible_filter(
+        principal,
+        tlp_column=tlp_column,
+        owner_column=owner_column,
+        embargo_column=embargo_column,
+        sharing_group_column=sharing_group_column,
+        now=now,
+    )

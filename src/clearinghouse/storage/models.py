@@ -1,6 +1,7 @@
 """Imports every area's ORM models so that `Base.metadata` knows the whole schema."""
 
 from clearinghouse.advisories.models import Advisory, AdvisoryVersion
+from clearinghouse.advisories.openpgp_keys import OpenPgpKey
 from clearinghouse.audit.models import AuditChainHead, AuditEvent
 from clearinghouse.disclosure.models import (
     CaseAdvisory,
@@ -19,6 +20,13 @@ from clearinghouse.evals.models import (
     RestrictedItemSet,
 )
 from clearinghouse.identity.models import ApiToken, Organisation, User, WebSession
+from clearinghouse.notifications.models import (
+    DeliveryAttempt,
+    EmailRecipient,
+    NotificationDelivery,
+    NotificationFanout,
+    WebhookSubscription,
+)
 from clearinghouse.reports.models import (
     Report,
     ReportAttachment,
@@ -78,7 +86,9 @@ __all__ = [
     "CaseVendor",
     "CoverageDetermination",
     "CoveragePolicyVersion",
+    "DeliveryAttempt",
     "DisclosureCase",
+    "EmailRecipient",
     "EvalRun",
     "EvalRunLog",
     "EvalSampleResult",
@@ -92,6 +102,9 @@ __all__ = [
     "KevEntry",
     "ModelVersion",
     "Notification",
+    "NotificationDelivery",
+    "NotificationFanout",
+    "OpenPgpKey",
     "Organisation",
     "PartnerDesignation",
     "Report",
@@ -114,4 +127,5 @@ __all__ = [
     "Vulnerability",
     "VulnerabilityRevision",
     "WebSession",
+    "WebhookSubscription",
 ]
