@@ -128,13 +128,15 @@ def main() -> None:
         f"{args.known:.0%} of them named by records; {args.sbom}"
     )
 
-    timings = []
+    timings, cpu_timings = [], []
     for _ in range(args.runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         document = read_sbom(args.sbom.read_bytes(), args.sbom.name)
         with db.read_session() as session:
             report = scan_document(session, document)
         timings.append(time.perf_counter() - started)
+        # CPU time too: on a shared machine it is the figure other work disturbs least.
+        cpu_timings.append(time.process_time() - cpu_started)
     vulnerable = len({f.component.bom_ref for f in report.active})
     print(
         f"findings: {len(report.findings):,} on {vulnerable:,} components "
@@ -145,6 +147,8 @@ def main() -> None:
         f"scan of {len(document.components):,} components: first {timings[0]:.3f} s, "
         f"median of the next {len(timings) - 1}: {warm:.3f} s (target < 1 s)"
     )
+    warm_cpu = statistics.median(cpu_timings[1:]) if len(cpu_timings) > 1 else cpu_timings[0]
+    print(f"CPU time of this process: first {cpu_timings[0]:.3f} s, median {warm_cpu:.3f} s")
 
 
 if __name__ == "__main__":

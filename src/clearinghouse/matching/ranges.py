@@ -148,6 +148,27 @@ class AffectedVersions:
         listed_text = frozenset(map(str, affected.get("versions", ())))
         return cls(ecosystem, ranges, listed_text)
 
+    def fixed(self, ecosystem: str) -> list[tuple[Version, str]]:
+        """The readable `fixed` versions of the ranges, in `ecosystem`'s order, once each.
+
+        The versions the ranges were compiled with are reused where they are in that order
+        (a SEMVER range of a package ordered otherwise was parsed as SemVer: read again).
+        """
+        ordering = ecosystem_ordering(ecosystem)
+        found: dict[str, Version] = {}
+        for osv_range in self.ranges:
+            for event in osv_range.events:
+                if event.kind != "fixed" or event.text in found:
+                    continue
+                if event.version is not None and event.version.ordering == ordering:
+                    found[event.text] = event.version
+                    continue
+                try:
+                    found[event.text] = parse_version(ecosystem, event.text)
+                except InvalidVersion:
+                    continue
+        return [(version, text) for text, version in found.items()]
+
     @property
     def listed(self) -> frozenset[Version]:
         """The `versions` list as versions (texts the ecosystem cannot read left out)."""

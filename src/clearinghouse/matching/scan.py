@@ -32,7 +32,7 @@ from clearinghouse.identity.policy import visible_filter
 from clearinghouse.identity.principal import Principal, local_operator
 from clearinghouse.matching.errors import InvalidVersion, UnsupportedEcosystem
 from clearinghouse.matching.findings import ComponentAdvice, Finding, ScanReport, Severity
-from clearinghouse.matching.ranges import AffectedVersions, fixed_versions
+from clearinghouse.matching.ranges import AffectedVersions
 from clearinghouse.matching.versions import Version, parse_version
 from clearinghouse.storage.base import utcnow
 from clearinghouse.vulnerabilities.models import (
@@ -318,12 +318,8 @@ def _fixes(record: _Record, key: PackageKey, ecosystem: str) -> list[tuple[Versi
     cached = record.fixes.get(key)
     if cached is None:
         cached = []
-        for _, raw in _entries_for(record, key):
-            for text in fixed_versions(raw):
-                try:
-                    cached.append((parse_version(ecosystem, text), text))
-                except InvalidVersion:
-                    continue
+        for entry, _ in _entries_for(record, key):
+            cached.extend(entry.fixed(ecosystem))
         record.fixes[key] = cached
     return cached
 
