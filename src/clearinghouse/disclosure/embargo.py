@@ -55,6 +55,17 @@ def check_tlp(label: str, *, field: str = "tlp") -> str:
         raise InvalidCaseField(field, str(exc)) from None
 
 
-def labels(*, tlp: str, coordinator_org_id: int | None, embargo_ends_at: datetime) -> CaseLabels:
-    """What the advisory and the OSV record carry: the case's TLP, owner and embargo."""
-    return CaseLabels(tlp=tlp, owner_org_id=coordinator_org_id, embargo_ends_at=embargo_ends_at)
+def labels(
+    *,
+    tlp: str,
+    coordinator_org_id: int | None,
+    embargo_ends_at: datetime,
+    sharing_group_id: int | None = None,
+) -> CaseLabels:
+    """What the advisory and the OSV record carry: the case's TLP, owner, embargo and group."""
+    return CaseLabels(
+        tlp=tlp,
+        owner_org_id=coordinator_org_id,
+        embargo_ends_at=embargo_ends_at,
+        sharing_group_id=sharing_group_id,
+    )

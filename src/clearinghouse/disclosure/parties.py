@@ -60,6 +60,7 @@ def case_labels(case: DisclosureCase) -> CaseLabels:
         tlp=case.tlp,
         coordinator_org_id=case.coordinator_org_id,
         embargo_ends_at=case.embargo_ends_at,
+        sharing_group_id=case.sharing_group_id,
     )
 
 

@@ -138,6 +138,7 @@ def list_advisories(
         tlp_column=DisclosureCase.tlp,
         owner_column=DisclosureCase.coordinator_org_id,
         embargo_column=DisclosureCase.embargo_ends_at,
+        sharing_group_column=DisclosureCase.sharing_group_id,
         now=now,
     )
     rows = session.execute(

@@ -47,6 +47,7 @@ def relabel(session: Session, osv_id: str, labels: CaseLabels) -> None:
             tlp=labels.tlp,
             owner_org_id=labels.owner_org_id,
             embargo_ends_at=labels.embargo_ends_at,
+            sharing_group_id=labels.sharing_group_id,
         )
     )
 

@@ -1231,3 +1231,35 @@ def advisory_version_filter(
         sharing_group_column=sharing_group_column,
         now=now,
     )
+
+
+# --- TAXII collections (issue 5) ---------------------------------------------------------
+#
+# The TAXII server (sharing/taxii*.py) offers one collection per TLP level and sharing
+# group. Which collections a reader is offered at all (also docs/taxii.md):
+# - the CLEAR collection: anyone, anonymous included;
+# - the GREEN collection: any authenticated principal (the community);
+# - a group's AMBER collection: the members of the group (`Principal.amber_groups`);
+# - a group's RED collection: the people named in the group (`Principal.red_groups`);
+# - nothing else (AMBER and RED without a group, AMBER+STRICT: the owner's own; operators
+#   are not offered groups they are not in). A collection not offered is a 404.
+# What a reader gets out of an offered collection is still cut by `visible_filter`.
+
+
+def taxii_collection_offered(
+    principal: Principal, tlp: Tlp, sharing_group_id: int | None
+) -> Decision:
+    """Is `principal` offered the TAXII collection of label `tlp` (and sharing group)?"""
+    if sharing_group_id is None:
+        if tlp is Tlp.CLEAR:
+            return _allow("the TLP:CLEAR collection is for everyone")
+        if tlp is Tlp.GREEN and principal.is_authenticated:
+            return _allow("the TLP:GREEN collection is for the community")
+        if tlp is Tlp.GREEN:
+            return _deny("the TLP:GREEN collection needs a token")
+        return _deny(f"no collection serves TLP:{tlp} without a sharing group")
+    if tlp is Tlp.AMBER and sharing_group_id in principal.amber_groups:
+        return _allow("a group's TLP:AMBER collection is for its members")
+    if tlp is Tlp.RED and sharing_group_id in principal.red_groups:
+        return _allow("a group's TLP:RED collection is for the people named in it")
+    return _deny("a group's collections are for its members only")

@@ -58,6 +58,7 @@ from clearinghouse.reports.schemas import StructuredReportIn
 from clearinghouse.reports.scoring import apply_scores, score_cvss
 from clearinghouse.reports.service import create_report, report_state
 from clearinghouse.reports.similarity import text_bands, text_terms
+from clearinghouse.sharing.service import group_by_slug
 from clearinghouse.storage import Database
 from clearinghouse.vulnerabilities.package_names import package_name_key
 
@@ -107,6 +108,7 @@ class ReportDraft:
     review_id: int | None = None
     model_run: str | None = None
     tlp: str = "AMBER"
+    sharing_group: str | None = None
     attachments: tuple[AttachmentDraft, ...] = field(default=(), repr=False)
 
     @property
@@ -240,6 +242,7 @@ def draft_from_structured(
         review_id=body.review_id,
         model_run=body.model_run.strip() if body.model_run else None,
         tlp=body.tlp,
+        sharing_group=body.sharing_group or None,
         attachments=tuple(
             AttachmentDraft(
                 safe_filename(a.filename),
@@ -495,6 +498,8 @@ def submit_report(
         now=now,
         record_audit=False,
     )
+    if draft.sharing_group is not None:  # an unknown group is a clear 404, nothing stored
+        report.sharing_group_id = group_by_slug(session, draft.sharing_group.strip()).id
     for attachment in draft.attachments:
         sha256 = blobs.put(attachment.content)
         session.add(

@@ -127,6 +127,8 @@ def triage_queue(
         principal,
         submitted_by_column=Report.submitted_by_user_id,
         reporter_org_column=Report.reporter_org_id,
+        tlp_column=Report.tlp,
+        sharing_group_column=Report.sharing_group_id,
     )
     conditions = [visible, *_conditions(wanted, now)]
     total = session.scalar(select(func.count(Report.id)).where(*conditions)) or 0

@@ -91,6 +91,12 @@ class StructuredReportIn(BaseModel):
     review_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     model_run: str | None = Field(default=None, max_length=200)
     tlp: Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] = "AMBER"
+    sharing_group: str | None = Field(
+        default=None,
+        max_length=63,
+        description="A sharing group's slug: under AMBER its members read the report, "
+        "under RED the people named in it (docs/decisions/0013)",
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 

@@ -27,6 +27,7 @@ def report_state(report: Report) -> dict[str, object]:
         "title": report.title,
         "status": report.status.value,
         "tlp": report.tlp,
+        "sharing_group_id": report.sharing_group_id,
         "package_ecosystem": report.package_ecosystem,
         "package_name": report.package_name,
         "submitted_by": report.submitted_by,

@@ -85,7 +85,9 @@ def report_state(report: Report) -> dict[str, object]:
 
 
 def _facts(report: Report) -> ReportFacts:
-    return ReportFacts(report.submitted_by_user_id, report.reporter_org_id)
+    return ReportFacts(
+        report.submitted_by_user_id, report.reporter_org_id, report.tlp, report.sharing_group_id
+    )
 
 
 def load_for_triage(session: Session, principal: Principal, report_id: int) -> Report:

@@ -94,7 +94,9 @@ class ReportDetail:
 
 
 def facts(report: Report) -> ReportFacts:
-    return ReportFacts(report.submitted_by_user_id, report.reporter_org_id)
+    return ReportFacts(
+        report.submitted_by_user_id, report.reporter_org_id, report.tlp, report.sharing_group_id
+    )
 
 
 def _visible(session: Session, principal: Principal, report_id: int) -> tuple[Report, ReportView]:

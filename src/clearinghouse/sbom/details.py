@@ -115,6 +115,7 @@ class RecordFacts:
     owner_org_id: int | None
     embargo_ends_at: Any
     document: dict[str, Any]
+    sharing_group_id: int | None = None
     entries: dict[PackageKey, list[tuple[AffectedVersions, Mapping[str, Any]]]] = field(
         default_factory=dict
     )
@@ -131,6 +132,7 @@ class RecordFacts:
             owner_org_id=row.owner_org_id,
             embargo_ends_at=row.embargo_ends_at,
             document=orjson.loads(row.document),
+            sharing_group_id=row.sharing_group_id,
         )
         if not facts.withdrawn:  # a withdrawn record matches nothing, as on OSV.dev
             facts._compile()
@@ -185,6 +187,7 @@ _RECORD_COLUMNS = (
     Vulnerability.tlp,
     Vulnerability.owner_org_id,
     Vulnerability.embargo_ends_at,
+    Vulnerability.sharing_group_id,
     Vulnerability.document,
 )
 

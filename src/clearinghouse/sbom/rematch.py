@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from clearinghouse.audit import append
 from clearinghouse.audit.models import AuditChainHead
 from clearinghouse.identity.policy import Action, decide, inventory_reader
+from clearinghouse.identity.principal import Principal
 from clearinghouse.matching.errors import InvalidVersion, UnsupportedEcosystem
 from clearinghouse.matching.versions import Version, parse_version
 from clearinghouse.review.models import Notification
@@ -50,6 +51,7 @@ from clearinghouse.sbom.models import (
     SbomUpload,
 )
 from clearinghouse.sbom.vex import load_statements, statement_for
+from clearinghouse.sharing.service import organisation_amber_groups
 from clearinghouse.storage.base import utcnow
 from clearinghouse.storage.bulk import BulkInsert
 from clearinghouse.vulnerabilities.models import AffectedPackage, Vulnerability
@@ -268,16 +270,22 @@ def _existing_findings(
 class _Visibility:
     """Whether an organisation may read a record: the policy's answer, asked once per pair."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, session: Session) -> None:
         self.now = now
+        self.session = session
         self.answers: dict[tuple[int, str], bool] = {}
+        self.readers: dict[int, Principal] = {}
+
+    def _reader(self, organisation_id: int) -> Principal:
+        if organisation_id not in self.readers:
+            groups = organisation_amber_groups(self.session, organisation_id)
+            self.readers[organisation_id] = inventory_reader(organisation_id, groups)
+        return self.readers[organisation_id]
 
     def __call__(self, organisation_id: int, record: RecordFacts) -> bool:
         key = (organisation_id, record.osv_id)
         if key not in self.answers:
-            decision = decide(
-                inventory_reader(organisation_id), Action.vuln_read, record, now=self.now
-            )
+            decision = decide(self._reader(organisation_id), Action.vuln_read, record, now=self.now)
             self.answers[key] = bool(decision)
         return self.answers[key]
 
@@ -497,7 +505,7 @@ def rematch_records(
     existing = _existing_findings(session, sorted(changed), group_ids)
 
     ledger = Ledger(session, actor=actor, now=now)
-    run = _Rematch(changed, ledger, result, _Visibility(now))
+    run = _Rematch(changed, ledger, result, _Visibility(now, session))
     run.regroup(existing, _current_groups(session, {o for row in existing for o in row.links}))
     verdicts = run.verdicts(versions)
     candidates = _affected_components(session, verdicts)

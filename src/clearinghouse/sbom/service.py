@@ -56,6 +56,7 @@ from clearinghouse.sbom.models import (
 )
 from clearinghouse.sbom.rematch import serialise_with_intake
 from clearinghouse.sbom.vex import dump_statements
+from clearinghouse.sharing.service import organisation_amber_groups
 from clearinghouse.storage.bulk import BulkInsert
 from clearinghouse.storage.ids import allocate_ids
 from clearinghouse.vulnerabilities.package_names import package_name_key
@@ -194,7 +195,8 @@ def upload_document(
             subject_id=str(target.id),
             after={"organisation_id": org.id, "name": name},
         )
-    report = scan_document(session, document, principal=inventory_reader(org.id), now=now)
+    reader = inventory_reader(org.id, organisation_amber_groups(session, org.id))
+    report = scan_document(session, document, principal=reader, now=now)
     upload = _store_upload(session, principal, target, report, filename, content, now)
     counts = _reconcile(session, principal, target, upload, report, now)
     before = target.latest_upload_id

@@ -86,5 +86,22 @@ def _print_group(group: object) -> None:
         )
 
 
+@vuln_app.command("label")
+def label_command(
+    identifier: Annotated[str, typer.Argument(help="The stored record's id")],
+    tlp: Annotated[str, typer.Option("--tlp", help="CLEAR, GREEN, AMBER, AMBER+STRICT, RED")],
+    group: Annotated[str | None, typer.Option("--group", help="Sharing group slug")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Owner organisation")] = None,
+    embargo_until: Annotated[
+        str | None, typer.Option("--embargo-until", help="ISO 8601 with a time zone")
+    ] = None,
+) -> None:
+    """Relabel a record: TLP, sharing group (none unless given), owner, embargo (operator)."""
+    from clearinghouse.sharing.cli import LabelledKind
+    from clearinghouse.sharing.cli import label_command as label
+
+    label(LabelledKind.vuln, identifier, tlp, group, owner, embargo_until, None)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(vuln_app, name="vuln")

@@ -110,6 +110,7 @@ def _visible(principal: Principal, now: datetime | None) -> ColumnElement[bool]:
         tlp_column=Vulnerability.tlp,
         owner_column=Vulnerability.owner_org_id,
         embargo_column=Vulnerability.embargo_ends_at,
+        sharing_group_column=Vulnerability.sharing_group_id,
         now=now or utcnow(),
     )
 
