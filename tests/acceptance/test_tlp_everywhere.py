@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 from starlette.routing import Mount
 from starlette.testclient import TestClient
@@ -157,7 +158,12 @@ def world(db: Database, db_url: str) -> Iterator[World]:
             _, tokens[role] = create_token(session, user=user, name="t", actor="test")
             cookies[role], _ = start_session(session, user=user, hours=2)
     clock = ManualClock(NOW)
-    app = create_app(Settings(database_url=db_url, secret_key="t"), db, clock)
+    # A PostgreSQL instance must be given its encryption key (the signing key is sealed
+    # with it); an SQLite one keeps a key file beside its database.
+    settings = Settings(
+        database_url=db_url, secret_key="t", encryption_key=Fernet.generate_key().decode()
+    )
+    app = create_app(settings, db, clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield World(client, db, clock, tokens, cookies, org_ids)
     db.dispose()
@@ -522,3 +528,4 @@ def test_every_route_shows_each_marker_exactly_to_whom_the_label_allows(world: W
         f"markers seen {shown}, hidden {len(EXPECTED) * len(ROLES) - shown}; 5xx {sorted(errors)}"
     )
     assert wrong == []
+    assert errors == set(), "server errors answer no one; every route must answer a status"

@@ -49,7 +49,8 @@ def credential_cipher(encryption_key: str, database_url: str) -> Fernet:
         path = _key_file(database_url)
         if path is None:
             raise EncryptionKeyMissing(
-                "model credentials are encrypted at rest: set CLEARINGHOUSE_ENCRYPTION_KEY "
+                "secrets (model credentials, webhook secrets, the OpenPGP signing key) are "
+                "encrypted at rest: set CLEARINGHOUSE_ENCRYPTION_KEY "
                 "to a Fernet key (python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())') on every server of this instance"
             )
