@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PYPI_SEPARATORS = re.compile(r"[-_.]+")
 
 
+# Pure and called for every component of every scan and every record of every ingest; the
+# same names recur (a SBOM's packages are the store's popular ones).
+@lru_cache(maxsize=65536)
 def package_name_key(ecosystem: str, name: str) -> str:
     """The comparison key of a package name within its ecosystem.
 
