@@ -7,66 +7,29 @@ instance key. Errors are one red line (the main CLI prints `ClearinghouseError`s
 
 from __future__ import annotations
 
-import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearinghouse.advisories import service
-from clearinghouse.advisories.errors import AdvisoryError, InvalidAdvisoryField
+from clearinghouse.advisories.errors import InvalidAdvisoryField
 from clearinghouse.advisories.models import AdvisoryStatus
 from clearinghouse.advisories.signing import Signer, instance_signer
 from clearinghouse.clock import SystemClock
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, acting_as
 from clearinghouse.settings import get_settings
 
 advisory_app = typer.Typer(
     help="Advisories: CSAF 2.0 drafts and publications.", no_args_is_help=True
 )
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines")]
 AdvisoryArgument = Annotated[int, typer.Argument(help="The advisory's number")]
-
-
-class UnknownActor(AdvisoryError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _print_views(views: list[service.AdvisoryView], as_json: bool) -> None:
@@ -114,7 +77,7 @@ def draft_command(
     """Draft an advisory from a vulnerability (`--from`) or a disclosure case (`--case`)."""
     if (from_vuln is None) == (case is None):
         raise InvalidAdvisoryField("source", "give either --from VULN_ID or --case N")
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         advisory = service.create_draft(
             session,
             principal,
@@ -132,7 +95,7 @@ def draft_command(
 @advisory_app.command("list")
 def list_command(as_email: AsOption = None, as_json: JsonOption = False) -> None:
     """The advisories you may see, newest first."""
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         _print_views(service.list_advisories(session, principal, now=SystemClock().now()), as_json)
 
 
@@ -141,7 +104,7 @@ def show_command(
     advisory_id: AdvisoryArgument, as_email: AsOption = None, as_json: JsonOption = False
 ) -> None:
     """One advisory with its versions."""
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         view = service.get_advisory(
             session, principal, advisory_id=advisory_id, now=SystemClock().now()
         )
@@ -169,7 +132,7 @@ def publish_command(
     def signer_for(session: Session) -> Signer:
         return instance_signer(settings, session=session)
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         publication = service.publish(
             session,
             principal,
@@ -197,7 +160,7 @@ def csaf_command(
     as_email: AsOption = None,
 ) -> None:
     """Print a published version's CSAF document, byte for byte as it was signed."""
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         row = service.get_version(
             session, principal, advisory_id=advisory_id, version=version, now=SystemClock().now()
         )

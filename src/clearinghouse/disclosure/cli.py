@@ -6,63 +6,25 @@ Commands act as the local operator (a coordinator), or with `--as EMAIL` as that
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.disclosure.errors import DisclosureError, InvalidCaseField, UnknownCase
+from clearinghouse.disclosure.errors import InvalidCaseField, UnknownCase
 from clearinghouse.disclosure.fields import CaseChanges
 from clearinghouse.disclosure.models import CaseStatus, StatementStatus
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, acting_as
 
 case_app = typer.Typer(
     help="Coordinated disclosure cases: vendors, statements, messages, embargoes.",
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 CaseArgument = Annotated[int, typer.Argument(help="The case's number")]
-
-
-class UnknownActor(DisclosureError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _now() -> datetime:
@@ -105,7 +67,7 @@ def case_open(
         tlp=tlp,
         embargo_ends_at=_when(embargo) if embargo else None,
     )
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         case = open_case(session, principal, report_ids=report_ids, changes=changes, now=_now())
         typer.echo(
             f"case {case.id} opened: {case.title} (TLP:{case.tlp}, embargo until "
@@ -121,7 +83,7 @@ def case_list(
     """List the cases you take part in."""
     from clearinghouse.disclosure.service import list_cases
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         table = Table("case", "title", "state", "severity", "TLP", "embargo until")
         for case in list_cases(session, principal, status=status, now=_now()):
             table.add_row(
@@ -141,7 +103,7 @@ def case_show(case_id: CaseArgument, as_email: AsOption = None) -> None:
     from clearinghouse.disclosure.contents import case_contents
     from clearinghouse.disclosure.schemas import CaseOut
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         contents = case_contents(session, principal, case_id=case_id, now=_now())
         typer.echo(CaseOut.of_contents(contents).model_dump_json(indent=2))
 
@@ -155,7 +117,7 @@ def case_invite(
     """Invite a vendor organisation to a case."""
     from clearinghouse.disclosure.service import invite_vendor
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         invite_vendor(
             session, principal, case_id=case_id, organisation_slug=organisation, now=_now()
         )
@@ -172,7 +134,7 @@ def case_remove_vendor(
     """Take a vendor off a case."""
     from clearinghouse.disclosure.service import remove_vendor
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         remove_vendor(
             session,
             principal,
@@ -196,7 +158,7 @@ def case_statement(
     """Post a vendor statement."""
     from clearinghouse.disclosure.service import post_statement
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         row = post_statement(
             session,
             principal,
@@ -220,7 +182,7 @@ def case_message(
     """Write to the case's parties."""
     from clearinghouse.disclosure.service import post_message
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         row = post_message(
             session, principal, case_id=case_id, body=body, parent_id=reply_to, now=_now()
         )
@@ -236,7 +198,7 @@ def case_embargo(
     """Move a case's embargo (a stored record follows it)."""
     from clearinghouse.disclosure.service import update_case
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         case = update_case(
             session,
             principal,
@@ -259,7 +221,7 @@ def case_move(
     from clearinghouse.disclosure.contents import produced_advisory
     from clearinghouse.disclosure.service import move_case
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         case = move_case(session, principal, case_id=case_id, to=to, reason=reason, now=_now())
         advisory = produced_advisory(session, case.id)
         produced = f"; advisory {advisory.osv_id}" if advisory else ""
@@ -278,7 +240,7 @@ def case_advisory(
 
     if output not in ("markdown", "html", "osv"):
         raise InvalidCaseField("output", "markdown, html or osv")
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         try:
             stored = read_advisory(session, principal, case_id=case_id, now=_now()).advisory
             texts = {"markdown": stored.markdown, "html": stored.html, "osv": stored.osv_document}

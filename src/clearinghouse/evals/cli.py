@@ -8,7 +8,6 @@ restricted item's text or the canary.
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,13 +18,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.evals.errors import EvalError
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, cli_principal
 from clearinghouse.storage import Database
 
 bench_app = typer.Typer(
@@ -33,27 +28,7 @@ bench_app = typer.Typer(
 )
 out = Console(highlight=False)
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines")]
-
-
-class UnknownActor(EvalError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
 
 
 @contextmanager
@@ -116,7 +91,7 @@ def run_command(
     settings = get_settings()
     with _database() as db:
         with db.session() as session:
-            principal = _principal(session, as_email)
+            principal = cli_principal(session, as_email)
             run_id = queue_run(
                 session,
                 principal,
@@ -200,7 +175,7 @@ def list_command(
     from clearinghouse.evals.views import run_card
 
     with _database() as db, db.read_session() as session:
-        principal = _principal(session, as_email)
+        principal = cli_principal(session, as_email)
         if review is not None:
             found, view = review_runs(session, principal, review, now=SystemClock().now())
         else:
@@ -231,7 +206,7 @@ def show_command(
     from clearinghouse.identity.policy import EvalAction
 
     with _database() as db, db.read_session() as session:
-        principal = _principal(session, as_email)
+        principal = cli_principal(session, as_email)
         run, view = visible_run(
             session, principal, run_id, now=SystemClock().now(), action=EvalAction.run_read
         )
@@ -253,7 +228,7 @@ def load_items_command(
     from clearinghouse.settings import get_settings
 
     with _database() as db, db.session() as session:
-        principal = _principal(session, as_email)
+        principal = cli_principal(session, as_email)
         row = load_item_file(
             session,
             principal,
@@ -271,7 +246,7 @@ def item_sets_command(as_email: AsOption = None, as_json: JsonOption = False) ->
     from clearinghouse.evals.restricted import list_item_sets
 
     with _database() as db, db.read_session() as session:
-        found = list_item_sets(session, _principal(session, as_email))
+        found = list_item_sets(session, cli_principal(session, as_email))
     if as_json:
         _print_json([{"id": i.id, "name": i.name, "item_count": i.item_count} for i in found])
         return
@@ -291,7 +266,7 @@ def determine_command(
     from clearinghouse.evals.views import determination_card
 
     with _database() as db, db.session() as session:
-        principal = _principal(session, as_email)
+        principal = cli_principal(session, as_email)
         row = redetermine(
             session, principal, run_ids=run_ids, policy_version=policy, now=SystemClock().now()
         )
@@ -341,7 +316,7 @@ def policy_publish_command(
     with _database() as db, db.session() as session:
         policy = publish_policy(
             session,
-            _principal(session, as_email),
+            cli_principal(session, as_email),
             file.read_text(encoding="utf-8"),
             source=file.name,
         )
@@ -361,7 +336,7 @@ def compare_command(
     from clearinghouse.identity.policy import EvalAction
 
     with _database() as db, db.read_session() as session:
-        principal = _principal(session, as_email)
+        principal = cli_principal(session, as_email)
         scored = []
         for run_id in (a, b):
             run, _ = visible_run(

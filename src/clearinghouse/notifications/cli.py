@@ -6,22 +6,15 @@ Commands act as the local operator (who manages any organisation's channels with
 
 from __future__ import annotations
 
-import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
-from clearinghouse.notifications.errors import NotificationError
+from clearinghouse.identity.cli_actor import AsOption, acting_as
 from clearinghouse.notifications.models import DeliveryStatus
 
 webhook_app = typer.Typer(
@@ -29,9 +22,6 @@ webhook_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 OrgOption = Annotated[
     str | None,
     typer.Option("--org", help="Organisation slug (default: yours; the operators' without)"),
@@ -41,35 +31,6 @@ KindOption = Annotated[
     typer.Option("--kind", help="Only these kinds (repeat; e.g. finding.new, review.*)"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
-
-
-class UnknownActor(NotificationError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None, *, write: bool) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() if write else db.read_session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 @webhook_app.command("add")
@@ -85,7 +46,7 @@ def add_command(
     from clearinghouse.notifications.service import create_subscription
     from clearinghouse.settings import get_settings
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         created = create_subscription(
             session,
             principal,
@@ -110,7 +71,7 @@ def list_command(as_json: JsonOption = False, as_email: AsOption = None) -> None
     from clearinghouse.notifications.schemas import RecipientOut, SubscriptionOut
     from clearinghouse.notifications.service import list_email_recipients, list_subscriptions
 
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         subs = [SubscriptionOut.of(s) for s in list_subscriptions(session, principal)]
         rcpts = [RecipientOut.of(r) for r in list_email_recipients(session, principal)]
     if as_json:
@@ -147,7 +108,7 @@ def remove_command(
     """Stop delivering to a webhook (its delivery log stays)."""
     from clearinghouse.notifications.service import remove_subscription
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         remove_subscription(session, principal, subscription_id, now=SystemClock().now())
     Console().print(f"webhook {subscription_id} removed")
 
@@ -161,7 +122,7 @@ def rotate_command(
     from clearinghouse.notifications.service import rotate_secret
     from clearinghouse.settings import get_settings
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         rotated = rotate_secret(
             session, principal, get_settings(), subscription_id, now=SystemClock().now()
         )
@@ -178,7 +139,7 @@ def email_add_command(
     """Send notifications (of some kinds) to an e-mail address."""
     from clearinghouse.notifications.service import add_email_recipient
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         rcpt = add_email_recipient(
             session,
             principal,
@@ -199,7 +160,7 @@ def email_remove_command(
     """Stop sending e-mail to a recipient."""
     from clearinghouse.notifications.service import remove_email_recipient
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         remove_email_recipient(session, principal, recipient_id, now=SystemClock().now())
     Console().print(f"e-mail recipient {recipient_id} removed")
 
@@ -217,7 +178,7 @@ def deliveries_command(
     from clearinghouse.notifications.schemas import DeliveryOut
     from clearinghouse.notifications.service import list_deliveries
 
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         rows = [
             DeliveryOut.of(d)
             for d in list_deliveries(session, principal, status=status, limit=limit)
@@ -247,7 +208,7 @@ def redeliver_command(
     """Send a dead letter again (same id); the worker's next sweep queues it."""
     from clearinghouse.notifications.service import redeliver
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         redeliver(session, principal, delivery_id, now=SystemClock().now())
     Console().print(f"delivery {delivery_id} queued again", highlight=False)
 

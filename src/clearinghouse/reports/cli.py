@@ -7,22 +7,16 @@ OSV draft (JSON or YAML) or a SARIF 2.1.0 log (one report per result).
 
 from __future__ import annotations
 
-import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, acting_as, cli_principal
 from clearinghouse.reports.errors import ReportError, ReportTooLarge
 from clearinghouse.reports.models import (
     DiscoveredBy,
@@ -35,39 +29,7 @@ report_app = typer.Typer(
     help="Vulnerability reports: submit, triage, validate.", no_args_is_help=True
 )
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
-
-
-class UnknownActor(ReportError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None, *, write: bool) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() if write else db.read_session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _echo_json(value: object) -> None:
@@ -122,7 +84,7 @@ def submit_command(
     db = open_database()
     try:
         with db.session() as session:
-            principal = _principal(session, as_email)
+            principal = cli_principal(session, as_email)
             reports = [submit_report(session, principal, d, blobs=blobs, now=now) for d in drafts]
         recheck_duplicates(db, [r.id for r in reports if r.duplicate_of_id is None], now=now)
         with db.read_session() as session:
@@ -165,7 +127,7 @@ def list_command(
 
     if order not in ORDERS:
         raise ReportError(f"--order is one of {', '.join(ORDERS)}")
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         result = triage_queue(
             session,
             principal,
@@ -203,7 +165,7 @@ def show_command(
     """One report, with its scores, links, evidence and history."""
     from clearinghouse.reports.views import detail_out, get_report
 
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         out = detail_out(get_report(session, principal, report_id))
     if as_json:
         _echo_json(out.model_dump(mode="json"))
@@ -249,7 +211,7 @@ def triage_command(
     """Move reports through triage: one, several, or a whole model run at once."""
     from clearinghouse.reports.triage import bulk_transition
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         outcome = bulk_transition(
             session,
             principal,
@@ -280,7 +242,7 @@ def evidence_command(
     """Attach validation evidence to a report."""
     from clearinghouse.reports.triage import record_evidence
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         evidence = record_evidence(
             session,
             principal,
@@ -304,7 +266,7 @@ def merge_command(
     """Merge a report into the one it repeats (it is rejected as a duplicate)."""
     from clearinghouse.reports.triage import merge
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         report = merge(
             session,
             principal,
@@ -325,7 +287,7 @@ def split_command(
     """Undo a duplicate link: the report stands on its own again."""
     from clearinghouse.reports.triage import split
 
-    with _transaction(as_email, write=True) as (session, principal):
+    with acting_as(as_email, write=True) as (session, principal):
         split(session, principal, report_id=report_id, reason=reason, now=SystemClock().now())
         typer.echo(f"report {report_id} split off")
 

@@ -7,10 +7,7 @@ from the command line, where `ps` and shell history would keep it.
 
 from __future__ import annotations
 
-import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,12 +15,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, acting_as
 from clearinghouse.review.errors import ReviewError
 from clearinghouse.review.models import AccessKind, ModelVersion
 
@@ -31,39 +25,6 @@ model_app = typer.Typer(help="Frontier models and their versions.", no_args_is_h
 review_app = typer.Typer(
     help="Voluntary pre-release review: it never holds up a release.", no_args_is_help=True
 )
-
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
-
-
-class UnknownActor(ReviewError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _when(value: str) -> datetime:
@@ -92,7 +53,7 @@ def model_add(
     """Register a model."""
     from clearinghouse.review.service import register_model
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         model = register_model(
             session,
             principal,
@@ -126,7 +87,7 @@ def version_add(
 
     credential = sys.stdin.readline().strip() if credential_stdin else None
     card = (model_card.name, model_card.read_bytes()) if model_card is not None else None
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         row = add_version(
             session,
             principal,
@@ -152,7 +113,7 @@ def model_list(as_email: AsOption = None) -> None:
     """List models and versions."""
     from clearinghouse.review.service import list_models, list_versions
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         table = Table("model", "name", "version id", "version", "planned release", "credential")
         for model in list_models(session, principal, now=_now()):
             versions: list[ModelVersion | None] = [*list_versions(session, model)] or [None]
@@ -179,7 +140,7 @@ def review_submit(
     """Submit a model version for voluntary review."""
     from clearinghouse.review.service import VOLUNTARY_NOTICE, submit_for_review
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         review = submit_for_review(
             session, principal, model_version_id=model_version_id, now=_now()
         )
@@ -194,7 +155,7 @@ def review_list(as_email: AsOption = None) -> None:
     """List the reviews you take part in."""
     from clearinghouse.review.service import list_reviews
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         table = Table("review", "model", "version", "status", "submitted", "window closes")
         for review in list_reviews(session, principal, now=_now()):
             version = review.model_version
@@ -219,7 +180,7 @@ def review_show(
     from clearinghouse.review.schemas import review_out
     from clearinghouse.review.service import review_contents
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         contents = review_contents(session, principal, review_id=review_id, now=_now())
         typer.echo(review_out(contents).model_dump_json(indent=2))
 
@@ -233,7 +194,7 @@ def review_tick(
     """Close reviews whose window has ended and queue reminders (run it from cron)."""
     from clearinghouse.review.service import tick
 
-    with _transaction(None) as (session, _):
+    with acting_as(None) as (session, _):
         queued = tick(session, now=_when(at) if at else _now())
         typer.echo(f"{queued} notification(s) queued")
 

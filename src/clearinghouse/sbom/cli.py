@@ -6,10 +6,7 @@ Commands act as the local operator (who uploads on an organisation's behalf with
 
 from __future__ import annotations
 
-import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,51 +14,16 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from clearinghouse.clock import SystemClock
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
+from clearinghouse.identity.cli_actor import AsOption, acting_as
 from clearinghouse.matching.findings import Severity
 from clearinghouse.sbom.errors import InventoryError, SbomTooLarge
 from clearinghouse.sbom.models import FindingStatus
 
 sbom_app = typer.Typer(help="Inventories: upload SBOMs, see their findings.", no_args_is_help=True)
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 SKIPPED_SHOWN = 20
-
-
-class UnknownActor(InventoryError):
-    title = "Unknown user for --as"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownActor(f"no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None, *, write: bool) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() if write else db.read_session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _read(path: Path) -> bytes:
@@ -107,7 +69,7 @@ def upload_command(
         progress.update(
             step, advance=1, description=f"matching {len(document.components)} components"
         )
-        with _transaction(as_email, write=True) as (session, principal):
+        with acting_as(as_email, write=True) as (session, principal):
             outcome = upload_document(
                 session,
                 principal,
@@ -154,7 +116,7 @@ def list_command(as_email: AsOption = None) -> None:
     """List the inventories you may see, with their open findings."""
     from clearinghouse.sbom.service import list_inventories
 
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         table = Table("id", "organisation", "inventory", "latest upload", "components", "open")
         for summary in list_inventories(session, principal):
             upload = summary.latest_upload
@@ -188,7 +150,7 @@ def show_command(
         wanted = Severity.parse(severity) if severity else None
     except ValueError as exc:
         raise InventoryError(str(exc)) from None
-    with _transaction(as_email, write=False) as (session, principal):
+    with acting_as(as_email, write=False) as (session, principal):
         view = get_inventory(
             session, principal, inventory_id=inventory_id, severity=wanted, status=status
         )

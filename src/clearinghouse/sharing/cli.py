@@ -6,9 +6,6 @@ services and policy as the API (`sharing.service`, `sharing.labels`).
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -17,21 +14,15 @@ import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from clearinghouse.identity.models import User
-from clearinghouse.identity.principal import Principal, local_operator, principal_for
-from clearinghouse.sharing.errors import InvalidLabel, UnknownMember
+from clearinghouse.identity.cli_actor import AsOption, acting_as
+from clearinghouse.sharing.errors import InvalidLabel
 
 sharing_app = typer.Typer(
     help="Sharing groups (who reads TLP:AMBER and TLP:RED) and STIX 2.1 exports.",
     no_args_is_help=True,
 )
 
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (e-mail) instead of the operator")
-]
 SlugArgument = Annotated[str, typer.Argument(help="The group's slug, e.g. energy-isac")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
@@ -41,31 +32,6 @@ class LabelledKind(StrEnum):
     report = "report"
     case = "case"
     finding = "finding"
-
-
-def _principal(session: Session, as_email: str | None) -> Principal:
-    if as_email is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "cli"
-        return local_operator(name)
-    user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
-    if user is None or not user.active:
-        raise UnknownMember(f"--as: no active user {as_email!r}")
-    return principal_for(user)
-
-
-@contextmanager
-def _transaction(as_email: str | None) -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.storage import open_database
-
-    db = open_database()
-    try:
-        with db.session() as session:
-            yield session, _principal(session, as_email)
-    finally:
-        db.dispose()
 
 
 def _print_groups(groups: list[object], as_json: bool) -> None:
@@ -96,7 +62,7 @@ def group_create(
     """Create a sharing group (operators)."""
     from clearinghouse.sharing.service import create_group
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         group = create_group(session, principal, slug=slug, name=name, description=description)
         typer.echo(f"sharing group {group.slug} created")
 
@@ -106,7 +72,7 @@ def group_list(as_email: AsOption = None, as_json: JsonOption = False) -> None:
     """The groups you may read, with their members."""
     from clearinghouse.sharing.service import list_groups
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         _print_groups(list(list_groups(session, principal)), as_json)
 
 
@@ -122,7 +88,7 @@ def group_add(
     """Add an organisation to a group, or name one of its people (operators)."""
     from clearinghouse.sharing.service import add_member
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         add_member(session, principal, slug=slug, organisation=organisation, user=user)
         typer.echo(f"{user or organisation} added to {slug}")
 
@@ -137,7 +103,7 @@ def group_remove(
     """Remove an organisation's membership, or one named person (operators)."""
     from clearinghouse.sharing.service import remove_member
 
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         remove_member(session, principal, slug=slug, organisation=organisation, user=user)
         typer.echo(f"{user or organisation} removed from {slug}")
 
@@ -175,7 +141,7 @@ def label_command(
     now = SystemClock().now()
     if kind is not LabelledKind.vuln and (owner is not None or embargo_until is not None):
         raise InvalidLabel("--owner and --embargo-until label vulnerabilities only")
-    with _transaction(as_email) as (session, principal):
+    with acting_as(as_email) as (session, principal):
         if kind is LabelledKind.vuln:
             label = labels.label_vulnerability(
                 session,
