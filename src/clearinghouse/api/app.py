@@ -104,6 +104,11 @@ def _pages_router() -> APIRouter:
     from clearinghouse.advisories.pages import router as advisory_pages
 
     pages.include_router(advisory_pages)
+    from clearinghouse.notifications.pages import router as notification_pages
+    from clearinghouse.sharing.pages import router as sharing_pages
+
+    pages.include_router(notification_pages)
+    pages.include_router(sharing_pages)
     return pages
 
 
