@@ -157,7 +157,8 @@ def _osv_queries(world: World, role: str | None) -> list[httpx.Response]:
 
 def _leaks(response: httpx.Response) -> bool:
     """Whether a response holds a detail of case A that its request did not bring along."""
-    asked = str(response.request.url) + response.request.content.decode()
+    # read(): a request httpx built to follow a redirect (to /login) has an unread stream.
+    asked = str(response.request.url) + response.request.read().decode()
     answer = response.text + str(response.headers)
     return MARKER in answer or (PACKAGE in answer and PACKAGE not in asked)
 
