@@ -122,6 +122,15 @@ def _deny(reason: str) -> Decision:
     return Decision(False, reason)
 
 
+def _enforce(principal: Principal, decision: Decision) -> None:
+    """Every `require_*`: a refusal is `Unauthenticated` for anonymous, `Forbidden` otherwise."""
+    if decision:
+        return
+    if not principal.is_authenticated:
+        raise Unauthenticated(decision.reason)
+    raise Forbidden(decision.reason)
+
+
 def _is_operator(principal: Principal) -> bool:
     return principal.is_authenticated and principal.role == Role.operator
 
@@ -234,12 +243,7 @@ def require(
     now: datetime | None = None,
 ) -> None:
     """`decide`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide(principal, action, resource, now=now)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide(principal, action, resource, now=now))
 
 
 def _any(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -466,12 +470,7 @@ def require_review(
     now: datetime | None = None,
 ) -> None:
     """`decide_review`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_review(principal, action, parties, now=now)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_review(principal, action, parties, now=now))
 
 
 # --- Inventories (issue 3) ---------------------------------------------------------------
@@ -537,12 +536,7 @@ def require_inventory(
     principal: Principal, action: InventoryAction, organisation_id: int | None
 ) -> None:
     """`decide_inventory`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_inventory(principal, action, organisation_id)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_inventory(principal, action, organisation_id))
 
 
 def inventory_filter(principal: Principal, *, organisation_column: Any) -> ColumnElement[bool]:
@@ -680,12 +674,7 @@ def require_eval(
     principal: Principal, action: EvalAction, parties: ReviewParties | None = None
 ) -> None:
     """`decide_eval`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_eval(principal, action, parties)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_eval(principal, action, parties))
 
 
 # --- Coordinated disclosure cases (issue 4) ----------------------------------------------
@@ -819,12 +808,7 @@ def require_disclosure(
     now: datetime | None = None,
 ) -> None:
     """`decide_disclosure`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_disclosure(principal, action, parties, labels=labels, now=now)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_disclosure(principal, action, parties, labels=labels, now=now))
 
 
 def case_filter(
@@ -992,12 +976,7 @@ def require_report(
     principal: Principal, action: ReportAction, report: ReportFacts | None = None
 ) -> None:
     """`decide_report`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_report(principal, action, report)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_report(principal, action, report))
 
 
 def report_filter(
@@ -1070,24 +1049,15 @@ def require_notifications(
     principal: Principal, action: NotificationAction, organisation_id: int | None
 ) -> None:
     """`decide_notifications`, raising `Unauthenticated` or `Forbidden` when refused."""
-    decision = decide_notifications(principal, action, organisation_id)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_notifications(principal, action, organisation_id))
 
 
 def notifications_filter(principal: Principal, *, organisation_column: Any) -> ColumnElement[bool]:
-    """The WHERE clause keeping the subscriptions and deliveries `decide_notifications` allows."""
-    if not principal.is_authenticated:
-        return false()
-    if _is_operator(principal):
-        return true()
-    if principal.organisation_id is None:
-        return false()
-    own: ColumnElement[bool] = organisation_column == principal.organisation_id
-    return own
+    """The WHERE clause keeping the subscriptions and deliveries `decide_notifications` allows.
+
+    The rule of inventories: an organisation's own rows, and every row for operators.
+    """
+    return inventory_filter(principal, organisation_column=organisation_column)
 
 
 # --- Sharing groups (issue 5) ------------------------------------------------------------
@@ -1134,12 +1104,7 @@ def require_sharing(
     principal: Principal, action: SharingAction, group_id: int | None = None
 ) -> None:
     """`decide_sharing`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_sharing(principal, action, group_id)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_sharing(principal, action, group_id))
 
 
 def sharing_group_filter(principal: Principal, *, group_column: Any) -> ColumnElement[bool]:
@@ -1203,12 +1168,7 @@ def require_advisory(
     now: datetime | None = None,
 ) -> None:
     """`decide_advisory`, raising `Unauthenticated` (anonymous) or `Forbidden` when refused."""
-    decision = decide_advisory(principal, action, version_labels, now=now)
-    if decision:
-        return
-    if not principal.is_authenticated:
-        raise Unauthenticated(decision.reason)
-    raise Forbidden(decision.reason)
+    _enforce(principal, decide_advisory(principal, action, version_labels, now=now))
 
 
 def advisory_version_filter(
