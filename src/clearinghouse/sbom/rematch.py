@@ -276,7 +276,11 @@ class _Visibility:
         self.answers: dict[tuple[int, str], bool] = {}
         self.readers: dict[int, Principal] = {}
 
-    def _reader(self, organisation_id: int) -> Principal:
+    def _reader(self, organisation_id: int, record: RecordFacts) -> Principal:
+        # An organisation's groups matter only to a record shared with a group: the common
+        # record (no group) is decided without a query per organisation.
+        if record.sharing_group_id is None:
+            return inventory_reader(organisation_id)
         if organisation_id not in self.readers:
             groups = organisation_amber_groups(self.session, organisation_id)
             self.readers[organisation_id] = inventory_reader(organisation_id, groups)
@@ -285,7 +289,8 @@ class _Visibility:
     def __call__(self, organisation_id: int, record: RecordFacts) -> bool:
         key = (organisation_id, record.osv_id)
         if key not in self.answers:
-            decision = decide(self._reader(organisation_id), Action.vuln_read, record, now=self.now)
+            reader = self._reader(organisation_id, record)
+            decision = decide(reader, Action.vuln_read, record, now=self.now)
             self.answers[key] = bool(decision)
         return self.answers[key]
 
