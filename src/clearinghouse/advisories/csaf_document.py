@@ -9,7 +9,6 @@ so the same facts always give the same bytes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,7 +28,6 @@ TLP_1_LABELS = {
 }
 ProductStatus = Literal["known_affected", "fixed", "known_not_affected", "under_investigation"]
 Profile = Literal["csaf_security_advisory", "csaf_vex"]
-_FILE_NAME_UNSAFE = re.compile(r"[^+\-a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -145,15 +143,6 @@ class CsafFacts:
 
 def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
-
-
-def file_name(tracking_id: str) -> str:
-    """The provider file name of a tracking id (CSAF 2.0 section 5.1)."""
-    return _FILE_NAME_UNSAFE.sub("_", tracking_id.lower()) + ".json"
-
-
-def tlp_1_label(tlp: str) -> str:
-    return TLP_1_LABELS[Tlp.parse(tlp)]
 
 
 def _distribution(tlp: str) -> dict[str, Any]:

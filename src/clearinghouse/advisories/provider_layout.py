@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from clearinghouse.advisories.csaf_document import TLP_1_LABELS
 from clearinghouse.identity.tlp import Tlp
 
 # Folder name -> the label CSAF 2.0 (and provider-metadata.json's schema) writes.
@@ -32,13 +33,8 @@ FOLDER_LABELS: dict[str, str] = {
     "red": "RED",
 }
 FOLDERS: tuple[str, ...] = tuple(FOLDER_LABELS)
-_TLP_FOLDERS: dict[Tlp, str] = {
-    Tlp.CLEAR: "white",
-    Tlp.GREEN: "green",
-    Tlp.AMBER: "amber",
-    Tlp.AMBER_STRICT: "amber",
-    Tlp.RED: "red",
-}
+# Each TLP 2.0 label's folder is named after the TLP 1.0 label its documents carry.
+_TLP_FOLDERS: dict[Tlp, str] = {tlp: label.lower() for tlp, label in TLP_1_LABELS.items()}
 CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 WELL_KNOWN = "/.well-known/csaf"
 _FILENAME_UNSAFE = re.compile(r"[^+\-a-z0-9]+")

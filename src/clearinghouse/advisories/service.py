@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from clearinghouse import __version__, audit
 from clearinghouse.advisories import csaf_document as csaf
+from clearinghouse.advisories import provider_layout as layout
 from clearinghouse.advisories import sources
 from clearinghouse.advisories.errors import (
     InvalidAdvisoryField,
@@ -400,12 +401,13 @@ def _gather(
 
 
 def _self_reference(
-    settings: Settings, advisory: Advisory, published_at: datetime
+    settings: Settings, advisory: Advisory, initial_release: datetime
 ) -> csaf.Reference:
+    # The provider layout decides where a document lives; the self link must name that place.
     base = (settings.public_base_url or settings.csaf_publisher_namespace).rstrip("/")
-    folder = csaf.tlp_1_label(advisory.tlp).lower()
-    name = csaf.file_name(advisory.tracking_id)
-    url = f"{base}/.well-known/csaf/{folder}/{published_at.year}/{name}"
+    folder = layout.folder_url(base, layout.folder_for(advisory.tlp))
+    name = layout.csaf_filename(advisory.tracking_id)
+    url = f"{folder}{initial_release.year:04d}/{name}"
     return csaf.Reference(url=url, summary="This advisory (CSAF 2.0)", category="self")
 
 
