@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from clearinghouse.advisories import provider_layout as layout
 from clearinghouse.advisories.models import Advisory, AdvisoryVersion
 from clearinghouse.advisories.signing import instance_signer
-from clearinghouse.api.deps import current_principal, get_clock, get_db, get_settings
+from clearinghouse.api.deps import (
+    current_principal,
+    get_clock,
+    get_db,
+    get_settings,
+    public_base_url,
+)
 from clearinghouse.clock import Clock
 from clearinghouse.errors import NotFound, Unauthenticated
 from clearinghouse.identity.policy import visible_filter
@@ -49,10 +55,6 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-
-
-def _base_url(request: Request, settings: Settings) -> str:
-    return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
 def _headers(folder: str) -> dict[str, str]:
@@ -162,7 +164,7 @@ def provider_metadata(
             )
         ).scalar_one_or_none()
     body = layout.provider_metadata(
-        _base_url(request, settings),
+        public_base_url(request),
         publisher=layout.Publisher(
             category=settings.csaf_publisher_category,
             name=settings.csaf_publisher_name,
@@ -231,7 +233,7 @@ def folder_file(
     if name == "changes.csv":
         return Response(layout.changes_csv(files), media_type="text/csv", headers=headers)
     feed = layout.rolie_feed(
-        _base_url(request, settings), folder, files, publisher=settings.csaf_publisher_name, now=now
+        public_base_url(request), folder, files, publisher=settings.csaf_publisher_name, now=now
     )
     return Response(
         orjson.dumps(feed, option=orjson.OPT_INDENT_2), media_type=JSON, headers=headers

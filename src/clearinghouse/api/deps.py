@@ -39,6 +39,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def public_base_url(request: Request) -> str:
+    """Where readers reach this instance: the configured public URL, else the request's own."""
+    configured = get_settings(request).public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def bearer_secret(request: Request) -> str | None:
     """The token of an `Authorization: Bearer` header; None when there is no header."""
     header = request.headers.get("authorization")

@@ -24,7 +24,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from clearinghouse.api.deps import get_clock, get_db, get_settings
+from clearinghouse.api.deps import get_clock, get_db, get_settings, public_base_url
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.identity import Principal
 from clearinghouse.identity.principal import ANONYMOUS
@@ -155,11 +155,6 @@ def _taxii(handler: Callable[[Request], Response]) -> Callable[[Request], Respon
     return run
 
 
-def _base_url(request: Request) -> str:
-    configured = get_settings(request).public_base_url.rstrip("/")
-    return configured or str(request.base_url).rstrip("/")
-
-
 def _root_or_404(request: Request) -> None:
     if request.path_params.get("api_root") != API_ROOT:
         raise TaxiiError(404, "Not found", "no such API root")
@@ -194,7 +189,7 @@ def discovery(request: Request) -> Response:
 
     def handle(request: Request) -> Response:
         _principal(request)  # a bad token is a 401 here too
-        base = _base_url(request)
+        base = public_base_url(request)
         return _json(
             {
                 "title": "Clearinghouse TAXII 2.1",
