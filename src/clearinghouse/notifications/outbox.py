@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from clearinghouse.identity.tlp import Tlp
 from clearinghouse.notifications.errors import EmbargoedBroadcastRefused, InvalidNotificationField
 from clearinghouse.review.notifications import queue
 
@@ -47,7 +48,7 @@ def queue_advisory_published(
         raise InvalidNotificationField("version", "1 to 40 characters")
     if any(org is not None and (not isinstance(org, int) or org < 1) for org in recipients):
         raise InvalidNotificationField("recipient_org_ids", "organisation ids are positive")
-    label = tlp.strip().upper().removeprefix("TLP:")
+    label = Tlp.parse(tlp).value
     note = " Embargoed: for designated partners only." if embargoed else ""
     return queue(
         session,
